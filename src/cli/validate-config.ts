@@ -32,7 +32,7 @@ async function run(args: string[]): Promise<number> {
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     print(error.issues);
-    process.stdout.write(`Configuration has ${plural(error.errors.length, 'error')} and ${plural(error.warnings.length, 'warning')}.\n`);
+    process.stderr.write(`Configuration has ${plural(error.errors.length, 'error')} and ${plural(error.warnings.length, 'warning')}.\n`);
     return EXIT_FAILURE;
   }
 }

@@ -1,7 +1,8 @@
 // Environment overrides: `CASTELLAN_<PATH>` and, for drop-in compatibility, `AUTHELIA_<PATH>`, where
 // PATH is the key path in upper snake case (AUTHELIA_IDENTITY_PROVIDERS_OIDC_HMAC_SECRET). Secret keys
 // also take `<PATH>_FILE`, naming a file to read the value from (trailing newlines stripped).
-// Lists of objects (clients, cookies…) cannot be set this way, as in Authelia.
+// Lists of objects (clients, cookies…) cannot be set this way, as in Authelia; lists of strings
+// take comma-separated values (split with the file's values, in resolve.ts).
 import { readFile } from 'node:fs/promises';
 import type { ConfigDocument } from './document.ts';
 import type { IssueCollector } from './issues.ts';
@@ -37,11 +38,6 @@ function resolveAnyPath(tokens: readonly string[]): Path | undefined {
 
 function envSource(name: string): { value: { source: string } } {
   return { value: { source: `environment variable ${name}` } };
-}
-
-function isScalarList(schema: JSONSchema | undefined): boolean {
-  const s = schema ? resolveRef(schema) : undefined;
-  return s?.type === 'array' && !isListOfObjects(s);
 }
 
 /** Applies every prefixed environment variable to the document, reporting unknown ones as warnings. */
@@ -90,8 +86,6 @@ export async function applyEnvironment(doc: ConfigDocument, env: NodeJS.ProcessE
           issues.push({ severity: 'error', path, message: `cannot read the file named by ${name}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : (error as Error).message}`, location: where });
           continue;
         }
-      } else if (isScalarList(schema)) {
-        value = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
       }
       doc.set(path, value, envSource(name));
       setBy.set(key, name);

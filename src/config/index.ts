@@ -5,7 +5,8 @@ import { applyEnvironment } from './env.ts';
 import { ConfigError, IssueCollector, sortIssues, type ConfigIssue } from './issues.ts';
 import { expandConfigPaths, loadFiles } from './load.ts';
 import { normalize } from './normalize.ts';
-import { convertDurations } from './resolve.ts';
+import { applyDerivedDefaults } from './defaults.ts';
+import { convertDurations, splitStringLists } from './resolve.ts';
 import { validateSchema, warnUnimplemented } from './schema-validate.ts';
 import type { Config } from './types.ts';
 import { runValidators } from './validators/index.ts';
@@ -44,14 +45,24 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
   await applyEnvironment(doc, env, issues);
   normalize(doc, issues);
   warnUnimplemented(doc, issues);
+  splitStringLists(doc.data);
   validateSchema(doc, issues);
   convertDurations(doc.data);
   const schemaFailed = issues.hasErrors;
-  runValidators(doc.data as unknown as Config, issues, { schemaFailed });
+  guardedDefaults(doc.data, schemaFailed);
+  await runValidators(doc.data as unknown as Config, issues, { schemaFailed });
 
   const sorted = sortIssues(issues.issues);
   if (issues.hasErrors) throw new ConfigError(sorted);
   return { config: doc.data as unknown as Config, warnings: sorted.filter((i) => i.severity === 'warning'), files };
+}
+
+function guardedDefaults(data: Record<string, unknown>, schemaFailed: boolean): void {
+  try {
+    applyDerivedDefaults(data);
+  } catch (error) {
+    if (!schemaFailed) throw error;
+  }
 }
 
 export { ConfigError, formatIssue } from './issues.ts';

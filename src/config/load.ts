@@ -56,7 +56,7 @@ export async function loadFiles(files: readonly string[], issues: IssueCollector
 /** Parses one YAML text; returns a document, or undefined when it has syntax errors (reported). */
 export function parseYAML(text: string, source: string, order: number, issues: IssueCollector): ConfigDocument | undefined {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: true, version: '1.2' });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true, merge: true, uniqueKeys: true, version: '1.2' });
   const at = (offset: number | undefined): SourceLocation => {
     if (offset === undefined) return { source, order };
     const { line, col } = lineCounter.linePos(offset);

@@ -83,13 +83,21 @@ function concrete(pattern: readonly string[], like: Path): PathSegment[] {
   return pattern.map((part, i) => (part === '*' ? like[i]! : part));
 }
 
+/** The new name as the user would write it next to the old one: relative to their common parent. */
+function relativeName(from: Path, to: Path): string {
+  let common = 0;
+  while (common < from.length - 1 && common < to.length - 1 && from[common] === to[common]) common++;
+  return formatPath(to.slice(common));
+}
+
 function renamed(issues: IssueCollector, doc: ConfigDocument, from: Path, to: Path, since: string): void {
+  const newName = relativeName(from, to);
   if (doc.has(to)) {
-    issues.warn(from, `configuration key '${formatPath(from)}' is ${since} and has been replaced by '${formatPath(to)}', which is also set: '${formatPath(to)}' is used and '${formatPath(from)}' is ignored`, `remove '${formatPath(from)}'`, { atKey: true });
+    issues.warn(from, `is ${since} and replaced by '${newName}', which is also set: '${newName}' is used and this key is ignored`, 'remove this key', { atKey: true });
     doc.delete(from);
     return;
   }
-  issues.warn(from, `configuration key '${formatPath(from)}' is ${since} and has been replaced by '${formatPath(to)}': it was mapped automatically`, `rename it to '${formatPath(to)}' to stop this warning`, { atKey: true });
+  issues.warn(from, `is ${since} and replaced by '${newName}': it was mapped automatically`, `rename it to '${newName}' to stop this warning`, { atKey: true });
   doc.move(from, to);
 }
 
@@ -122,7 +130,7 @@ function normalizeIssuerKey(doc: ConfigDocument, issues: IssueCollector): void {
     return;
   }
   for (const path of [keyPath, chainPath]) {
-    if (doc.has(path)) issues.warn(path, `configuration key '${formatPath(path)}' is ${R438} and has been replaced by 'identity_providers.oidc.jwks': it was mapped automatically to the first jwks entry (RS256)`, "configure the key under 'jwks' to stop this warning", { atKey: true });
+    if (doc.has(path)) issues.warn(path, `is ${R438} and replaced by 'jwks': it was mapped automatically to the first jwks entry (RS256)`, "configure the key under 'jwks' to stop this warning", { atKey: true });
   }
   const keyOrigin = doc.origin(keyPath);
   const chainOrigin = doc.origin(chainPath);
@@ -152,7 +160,7 @@ function normalizeParContext(doc: ConfigDocument, issues: IssueCollector): void 
   const parent = [...OIDC, 'pushed_authorizations'];
   const lifespan = [...parent, 'context_lifespan'];
   if (doc.has(lifespan)) {
-    issues.warn(lifespan, `configuration key '${formatPath(lifespan)}' is ${BETA} that was removed before release: pushed authorization requests are valid for 5 minutes and the value is ignored`, 'remove the key', { atKey: true });
+    issues.warn(lifespan, `is ${BETA} that was removed before release: pushed authorization requests are valid for 5 minutes and the value is ignored`, 'remove the key', { atKey: true });
     doc.delete(lifespan);
   }
   normalizeEmptyParents(doc, parent, issues);
@@ -165,13 +173,13 @@ function normalizeServerAddress(doc: ConfigDocument, issues: IssueCollector): vo
   const first = parts[0]!;
   const origin = doc.origin(first);
   if (doc.has(['server', 'address'])) {
-    issues.warn(first, "configuration keys 'server.host', 'server.port' and 'server.path' are deprecated in Authelia 4.38 and 'server.address' is also set: 'server.address' is used", "remove 'server.host', 'server.port' and 'server.path'", { atKey: true });
+    issues.warn(first, "is deprecated in Authelia 4.38 (with 'server.port' and 'server.path') and 'server.address' is also set: 'server.address' is used", "remove 'server.host', 'server.port' and 'server.path'", { atKey: true });
   } else {
     const host = String(doc.get(['server', 'host']) ?? '');
     const port = String(doc.get(['server', 'port']) ?? '9091');
     const path = String(doc.get(['server', 'path']) ?? '').replace(/^\/+/, '');
     const address = `tcp://${host.includes(':') ? `[${host}]` : host}:${port}/${path}`;
-    issues.warn(first, `configuration keys 'server.host', 'server.port' and 'server.path' are deprecated in Authelia 4.38 and have been replaced by 'server.address': mapped automatically to '${address}'`, `set 'server.address: ${address}' to stop this warning`, { atKey: true });
+    issues.warn(first, `is deprecated in Authelia 4.38 (with 'server.port' and 'server.path') and replaced by 'server.address': mapped automatically to '${address}'`, `set 'server.address: ${address}' to stop this warning`, { atKey: true });
     doc.set(['server', 'address'], address, origin);
   }
   for (const p of parts) doc.delete(p);
@@ -183,9 +191,9 @@ function normalizeSessionDomain(doc: ConfigDocument, issues: IssueCollector): vo
   if (!doc.has(path)) return;
   const origin = doc.origin(path);
   if (doc.has(['session', 'cookies'])) {
-    issues.warn(path, "configuration key 'session.domain' is deprecated in Authelia 4.38 and 'session.cookies' is also set: 'session.cookies' is used", "remove 'session.domain'", { atKey: true });
+    issues.warn(path, "is deprecated in Authelia 4.38 and 'session.cookies' is also set: 'session.cookies' is used", "remove 'session.domain'", { atKey: true });
   } else {
-    issues.warn(path, "configuration key 'session.domain' is deprecated in Authelia 4.38 and has been replaced by 'session.cookies': mapped automatically to the first cookie", "configure 'session.cookies' with 'domain' and 'authelia_url' to stop this warning", { atKey: true });
+    issues.warn(path, "is deprecated in Authelia 4.38 and replaced by 'session.cookies': mapped automatically to the first cookie", "configure 'session.cookies' with 'domain' and 'authelia_url' to stop this warning", { atKey: true });
     doc.set(['session', 'cookies'], [{ domain: doc.get(path) }], origin);
     if (origin) {
       doc.setOrigin(['session', 'cookies', 0], origin);

@@ -100,7 +100,8 @@ function unionTypes(schema: JSONSchema | undefined): string[] {
   if (!schema) return [];
   const s = resolveRef(schema);
   const own = Array.isArray(s.type) ? s.type : s.type ? [s.type] : [];
-  return [...new Set([...own, ...[...(s.anyOf ?? []), ...(s.oneOf ?? [])].flatMap((b) => unionTypes(b)).map((t) => t))]);
+  const inner = [...(s.anyOf ?? []), ...(s.oneOf ?? [])].flatMap((b) => unionTypes(b));
+  return [...new Set([...own, ...inner])];
 }
 
 function describeUnion(schema: JSONSchema | undefined): string {
@@ -109,7 +110,7 @@ function describeUnion(schema: JSONSchema | undefined): string {
     const r = resolveRef(b);
     if (r.type === 'array' && r.items && typeof r.items === 'object') {
       const inner = unionTypes(r.items as JSONSchema);
-      return `a list of ${inner.map((t) => (TYPE_NAMES[t] ?? t).replace(/^an? /, '')).join(' or ')}s`.replace('lists', 'lists');
+      return `a list of ${inner.map((t) => (TYPE_NAMES[t] ?? t).replace(/^an? /, '')).join(' or ')}s`;
     }
     return unionTypes(r).map((t) => TYPE_NAMES[t] ?? t).join(' or ');
   });

@@ -4,17 +4,36 @@
 // trips over it is skipped, since the schema error already says what is wrong.
 import type { IssueCollector } from '../issues.ts';
 import type { Config } from '../types.ts';
+import { validateClients, type ProviderKeys } from './clients.ts';
+import { validateProviderKeys, validateProviderOptions } from './provider.ts';
+import { validateAuthenticationBackend, validateRegulation, validateSecondFactor, validateServer, validateSession, validateStorage } from './sections.ts';
 
-export type Validator = (config: Config, issues: IssueCollector) => void;
+type Validator = (config: Config, issues: IssueCollector) => void | Promise<void>;
 
-const VALIDATORS: readonly Validator[] = [];
+const SECTION_VALIDATORS: readonly Validator[] = [
+  validateServer,
+  validateStorage,
+  validateAuthenticationBackend,
+  validateSession,
+  validateRegulation,
+  validateSecondFactor,
+  validateProviderOptions,
+];
 
-export function runValidators(config: Config, issues: IssueCollector, options: { schemaFailed: boolean }): void {
-  for (const validate of VALIDATORS) {
-    try {
-      validate(config, issues);
-    } catch (error) {
-      if (!options.schemaFailed) throw error;
-    }
+async function guarded<T>(run: () => T | Promise<T>, schemaFailed: boolean, fallback: T): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (!schemaFailed) throw error;
+    return fallback;
   }
+}
+
+export async function runValidators(config: Config, issues: IssueCollector, options: { schemaFailed: boolean }): Promise<void> {
+  for (const validate of SECTION_VALIDATORS) await guarded(() => validate(config, issues), options.schemaFailed, undefined);
+  const oidc = config.identity_providers?.oidc;
+  if (!oidc) return;
+  const unknownKeys: ProviderKeys = { algorithms: new Set(), keyIDs: new Set(), configured: false };
+  const keys = await guarded(() => validateProviderKeys(oidc, issues), options.schemaFailed, unknownKeys);
+  await guarded(() => validateClients(config, issues, keys), options.schemaFailed, undefined);
 }
