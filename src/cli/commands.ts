@@ -1,8 +1,16 @@
 // The list of every `castellan` command; one module per command.
 import type { Command } from './command.ts';
 import { CONFIG_VALIDATE, VALIDATE_CONFIG } from './validate-config.ts';
+import { CRYPTO_HASH_GENERATE_COMMANDS } from './crypto-hash-generate.ts';
+import { CRYPTO_HASH_VALIDATE } from './crypto-hash-validate.ts';
+import { CRYPTO_PAIR_COMMANDS } from './crypto-pair.ts';
+import { CRYPTO_RAND } from './crypto-rand.ts';
 
 export const COMMANDS: readonly Command[] = [
   VALIDATE_CONFIG,
   CONFIG_VALIDATE,
+  ...CRYPTO_HASH_GENERATE_COMMANDS,
+  CRYPTO_HASH_VALIDATE,
+  CRYPTO_RAND,
+  ...CRYPTO_PAIR_COMMANDS,
 ];
