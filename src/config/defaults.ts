@@ -22,7 +22,13 @@ const hasImplicitPart = (types: string[]): boolean => types.some((t) => t.split(
 /** Fills one client's derived defaults in place, following Authelia 4.38+ (see the reference §2.1). */
 export function applyClientDefaults(client: Client): void {
   if (client['client_name'] === undefined && typeof client['client_id'] === 'string') client['client_name'] = client['client_id'];
-  if (client['response_types'] === undefined) client['response_types'] = ['code'];
+  if (client['response_types'] === undefined) {
+    // Authelia defaults to ['code'], but a client whose configured grants never reach the
+    // authorization endpoint (its documented client_credentials example) must not need a code grant.
+    const configured = client['grant_types'] === undefined ? undefined : strings(client['grant_types']);
+    const authorizes = configured === undefined || configured.some((g) => g === 'authorization_code' || g === 'implicit');
+    client['response_types'] = authorizes ? ['code'] : [];
+  }
   const responseTypes = strings(client['response_types']);
   if (client['grant_types'] === undefined) {
     const grants: string[] = [];

@@ -18,3 +18,9 @@ export function listValues(values: readonly unknown[]): string {
   if (quoted.length === 2) return `${quoted[0]} or ${quoted[1]}`;
   return `${quoted.slice(0, -1).join(', ')}, or ${quoted.at(-1)}`;
 }
+
+/** `an EC key on curve secp256k1`, `an ed25519 key`, `a dsa key`: what kind of key was configured. */
+export function describeKeyType(type: string, curve?: string): string {
+  if (type === 'ec') return `an EC key on curve ${curve ?? 'unknown'}`;
+  return `${/^[aeiou]/i.test(type) ? 'an' : 'a'} ${type} key`;
+}

@@ -87,6 +87,9 @@ export class ConfigDocument {
       const origin = this.origin(path.slice(0, n));
       if (origin) return (preferKey || n < path.length ? origin.key : undefined) ?? origin.value;
     }
+    // A map created by a rename (jwt_secret → identity_validation.reset_password.jwt_secret) has no
+    // origin of its own: point at the first value that was moved into it.
+    for (const entry of this.origins.values()) if (isPrefix(path, entry.path)) return entry.origin.key ?? entry.origin.value;
     return undefined;
   }
 

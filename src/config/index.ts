@@ -46,11 +46,17 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
   normalize(doc, issues);
   warnUnimplemented(doc, issues);
   splitStringLists(doc.data);
-  validateSchema(doc, issues);
+  const repeatsSchemaError = validateSchema(doc, issues);
   convertDurations(doc.data);
   const schemaFailed = issues.hasErrors;
   guardedDefaults(doc.data, schemaFailed);
-  await runValidators(doc.data as unknown as Config, issues, { schemaFailed });
+  // Validators see the earlier issues (some stay quiet after a schema error); what they add about
+  // values the schema already rejected would only repeat that error, so it is dropped.
+  const crossField = new IssueCollector((path, atKey) => doc.locate(path, atKey));
+  for (const issue of issues.issues) crossField.push(issue);
+  const earlier = crossField.issues.length;
+  await runValidators(doc.data as unknown as Config, crossField, { schemaFailed });
+  for (const issue of crossField.issues.slice(earlier)) if (!repeatsSchemaError(issue.path)) issues.push(issue);
 
   const sorted = sortIssues(issues.issues);
   if (issues.hasErrors) throw new ConfigError(sorted);

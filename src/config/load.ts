@@ -34,6 +34,17 @@ const YAML_HINTS: Record<string, string> = {
   BAD_SCALAR_START: 'a value that starts with a special character (@, `, %, |, >) must be quoted',
 };
 
+/** MISSING_CHAR covers unrelated mistakes; these messages get the hint of what they really mean. */
+const YAML_MESSAGE_HINTS: readonly (readonly [RegExp, string])[] = [
+  [/quote/, 'a quoted value is not closed: add the closing quote'],
+  [/sequence item/i, YAML_HINTS['BAD_INDENT']!],
+  [/must be followed by map values/, 'each key must be followed by a colon and a space'],
+];
+
+function yamlHint(code: string, message: string): string | undefined {
+  return YAML_MESSAGE_HINTS.find(([pattern]) => pattern.test(message))?.[1] ?? YAML_HINTS[code];
+}
+
 /** Reads every file into one document; returns undefined where a file cannot be read or parsed. */
 export async function loadFiles(files: readonly string[], issues: IssueCollector): Promise<ConfigDocument> {
   const merged = new ConfigDocument();
@@ -64,9 +75,11 @@ export function parseYAML(text: string, source: string, order: number, issues: I
   };
   if (doc.errors.length > 0) {
     for (const error of doc.errors) {
-      const location = error.linePos ? { source, line: error.linePos[0].line, column: error.linePos[0].col, order } : { source, order };
-      const message = `YAML syntax error: ${error.message.replace(/ at line \d+, column \d+.*$/s, '').trim()}`;
-      issues.push({ severity: 'error', path: [], message, hint: YAML_HINTS[error.code], location });
+      // The parser may point at the indentation before the offending token: skip it (but not tabs).
+      let offset = error.pos[0];
+      while (text[offset] === ' ') offset++;
+      const detail = error.message.replace(/ at line \d+, column \d+.*$/s, '').trim();
+      issues.push({ severity: 'error', path: [], message: `YAML syntax error: ${detail}`, hint: yamlHint(error.code, detail), location: at(offset) });
     }
     return undefined;
   }
@@ -91,7 +104,9 @@ function recordOrigins(doc: Document, node: Node, path: Path, target: ConfigDocu
       if (!isPair(pair)) continue;
       const keyNode = pair.key as Node | null;
       const key = isScalar(keyNode) ? keyNode.value : keyNode;
-      if (key === '<<' && pair.value) {
+      // With `merge: true` the parser gives merge keys the value Symbol('<<').
+      const isMergeKey = key === '<<' || (typeof key === 'symbol' && key.description === '<<');
+      if (isMergeKey && pair.value) {
         // Merge keys: positions of merged entries point at the anchor they came from, unless set here.
         const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
         for (const source of sources) recordMerged(doc, source as Node, path, target, at);

@@ -110,7 +110,7 @@ export function normalize(doc: ConfigDocument, issues: IssueCollector): void {
     }
   }
   normalizeIssuerKey(doc, issues);
-  normalizeEmptyParents(doc, [...CLIENTS, 'public_keys'], issues);
+  normalizeEmptyParents(doc, [...CLIENTS, 'public_keys'], "the keys 'uri' or 'values' (pre-release names of 'jwks_uri' and 'jwks')", issues);
   normalizeParContext(doc, issues);
   normalizeServerAddress(doc, issues);
   normalizeSessionDomain(doc, issues);
@@ -145,13 +145,20 @@ function normalizeIssuerKey(doc: ConfigDocument, issues: IssueCollector): void {
   doc.setOrigin([...jwksPath, 0], keyOrigin ?? chainOrigin!);
 }
 
-/** Removes containers left empty by renames (e.g. `public_keys: {}`); reports anything left inside. */
-function normalizeEmptyParents(doc: ConfigDocument, pattern: readonly string[], issues: IssueCollector): void {
+/**
+ * Removes containers left empty by renames (e.g. `public_keys: {}`). One that is not a map is
+ * reported (`expected` names its keys) and removed, so the schema does not report it again.
+ */
+function normalizeEmptyParents(doc: ConfigDocument, pattern: readonly string[], expected: string, issues: IssueCollector): void {
   for (const path of expand(doc, pattern)) {
     const value = doc.get(path);
     if (!doc.has(path)) continue;
-    if (isMap(value) && Object.keys(value).length === 0) doc.delete(path);
-    else if (!isMap(value)) issues.error(path, "must be a map with the keys 'uri' or 'values' (pre-release names of 'jwks_uri' and 'jwks')", undefined, { atKey: true });
+    if (isMap(value) && Object.keys(value).length === 0) {
+      doc.delete(path);
+    } else if (!isMap(value)) {
+      issues.error(path, `must be a map with ${expected}`, undefined, { atKey: true });
+      doc.delete(path);
+    }
   }
 }
 
@@ -163,7 +170,7 @@ function normalizeParContext(doc: ConfigDocument, issues: IssueCollector): void 
     issues.warn(lifespan, `is ${BETA} that was removed before release: pushed authorization requests are valid for 5 minutes and the value is ignored`, 'remove the key', { atKey: true });
     doc.delete(lifespan);
   }
-  normalizeEmptyParents(doc, parent, issues);
+  normalizeEmptyParents(doc, parent, "the keys 'enforce' or 'context_lifespan' (pre-release options; 'enforce' is now 'require_pushed_authorization_requests')", issues);
 }
 
 /** `server.host`/`port`/`path` (≤ 4.37) become `server.address`. */

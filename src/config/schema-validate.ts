@@ -6,7 +6,7 @@ import { describeValue, listValues } from './describe.ts';
 import { isDuration } from './duration.ts';
 import type { ConfigDocument } from './document.ts';
 import type { IssueCollector } from './issues.ts';
-import { isSecretKey, pathFromPointer, type Path, type PathSegment } from './path.ts';
+import { isPrefix, isSecretKey, pathFromPointer, type Path, type PathSegment } from './path.ts';
 import { CONFIGURATION_SCHEMA, isUnimplemented, knownKeys, schemaAt, childSchema, resolveRef, type JSONSchema } from './schema.ts';
 import { closest } from './suggest.ts';
 
@@ -31,7 +31,9 @@ const TYPE_NAMES: Record<string, string> = {
 };
 
 function isSecretPath(path: Path): boolean {
-  return isSecretKey(path.at(-1)) || schemaAt(path)?.['x-secret'] === true;
+  const schema = schemaAt(path);
+  // Lifespans such as `access_token` end like secret keys but are durations.
+  return schema?.['x-secret'] === true || (isSecretKey(path.at(-1)) && schema?.format !== 'duration');
 }
 
 /** Removes `key:` entries with no value, which Authelia treats as not set. */
@@ -61,12 +63,27 @@ export function warnUnimplemented(doc: ConfigDocument, issues: IssueCollector): 
   walk(doc.data, resolveRef(CONFIGURATION_SCHEMA), []);
 }
 
-/** Runs the schema over the document (mutating it: defaults and coercions), reporting every error. */
-export function validateSchema(doc: ConfigDocument, issues: IssueCollector): void {
+/** Whether a cross-field issue at a path would only repeat a schema error (see validateSchema). */
+export type RepeatsSchemaError = (path: Path) => boolean;
+
+const MISTYPED = ['type', 'anyOf', 'oneOf'];
+
+/**
+ * Runs the schema over the document (mutating it: defaults and coercions), reporting every error.
+ * Returns which cross-field issues to drop: those under a value the schema rejected, and, for a
+ * wrongly typed value, those about its sibling keys too (`public: 'yes'` does not make a client
+ * confidential, so "client_secret is required" would mislead).
+ */
+export function validateSchema(doc: ConfigDocument, issues: IssueCollector): RepeatsSchemaError {
   dropNulls(doc.data);
   const validate = validator();
-  if (validate(doc.data)) return;
-  for (const error of collapse(validate.errors ?? [])) report(error, doc, issues);
+  if (validate(doc.data)) return () => false;
+  const errors = collapse(validate.errors ?? []);
+  for (const error of errors) report(error, doc, issues);
+  const rejected = errors
+    .filter((e) => e.keyword !== 'additionalProperties' && e.keyword !== 'required')
+    .map((e) => ({ path: pathFromPointer(e.instancePath, doc.data), mistyped: MISTYPED.includes(e.keyword) }));
+  return (path) => rejected.some((r) => isPrefix(r.path, path) || (r.mistyped && r.path.length > 1 && path.length === r.path.length && isPrefix(r.path.slice(0, -1), path)));
 }
 
 /**
@@ -110,7 +127,7 @@ function describeUnion(schema: JSONSchema | undefined): string {
     const r = resolveRef(b);
     if (r.type === 'array' && r.items && typeof r.items === 'object') {
       const inner = unionTypes(r.items as JSONSchema);
-      return `a list of ${inner.map((t) => (TYPE_NAMES[t] ?? t).replace(/^an? /, '')).join(' or ')}s`;
+      return `a list of ${inner.map((t) => `${(TYPE_NAMES[t] ?? t).replace(/^an? /, '')}s`).join(' or ')}`;
     }
     return unionTypes(r).map((t) => TYPE_NAMES[t] ?? t).join(' or ');
   });
@@ -120,7 +137,7 @@ function describeUnion(schema: JSONSchema | undefined): string {
 function report(error: ErrorObject, doc: ConfigDocument, issues: IssueCollector): void {
   const path = pathFromPointer(error.instancePath, doc.data);
   const value = doc.get(path);
-  const secret = isSecretPath(path);
+  const secret = isSecretPath(path) || isSecretKey(missingSpaceKey(value));
   const shown = describeValue(value, secret);
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
@@ -155,7 +172,7 @@ function report(error: ErrorObject, doc: ConfigDocument, issues: IssueCollector)
       return;
     case 'format':
       if (params['format'] === 'duration') {
-        issues.error(path, `must be a duration such as '90s', '5m', '1h30m', '2 hours' or '1 week' but is configured as ${shown}`, 'units are ms, s, m, h, d, w, M (month) and y; a plain number means seconds');
+        issues.error(path, `must be a duration such as '90s', '5m', '1h30m', '2 hours' or '1 week' but is configured as ${shown}`, 'units are ms, s, m, h, d, w, M (month) and y, or the words millisecond, second, minute, hour, day, week, month and year (singular or plural); a plain number means seconds');
       } else if (params['format'] === 'address') {
         issues.error(path, `must be an address of the form 'tcp://host:port/path' but is configured as ${shown}`);
       } else {
@@ -197,9 +214,17 @@ function report(error: ErrorObject, doc: ConfigDocument, issues: IssueCollector)
   }
 }
 
+/** The key of `key:value` written without the space YAML needs after the colon, if it looks like one. */
+function missingSpaceKey(value: unknown): string | undefined {
+  return typeof value === 'string' ? /^([a-z_]{2,}):(?!\/\/)\S/.exec(value)?.[1] : undefined;
+}
+
 function typeHint(value: unknown, expected: string): string | undefined {
   if (expected.includes('array') && typeof value === 'string') return "write a list with one '- value' per line, or [a, b] on one line";
   if (expected.includes('object') && Array.isArray(value)) return "this key takes a map of 'key: value' lines, not a list of '- ' items";
+  if (expected === 'boolean' && typeof value === 'string') return 'write true or false, without quotes';
+  const key = missingSpaceKey(value);
+  if (expected.includes('object') && key !== undefined) return `YAML needs a space after the colon: write '${key}: …'`;
   if (expected.includes('object') && typeof value === 'string') return 'this key takes nested keys; check the indentation of the lines below it';
   return undefined;
 }

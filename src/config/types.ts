@@ -31,6 +31,8 @@ export type CORSEndpoint = 'authorization' | 'device-authorization' | 'pushed-au
 
 export interface ServerConfig {
   address: string;
+  /** Castellan extension: proxies whose X-Forwarded-* headers are believed (IPs or CIDR ranges). */
+  trusted_proxies: string[];
   /** Not implemented. */
   asset_path?: string;
   /** Not implemented. */

@@ -211,7 +211,7 @@ test('durations go through the duration format', () => {
 test('validating {} fills the static defaults of the always-present sections', () => {
   const doc: Doc = {};
   assert.equal(validate(doc), true);
-  assert.deepEqual(doc['server'], { address: 'tcp://:9091/' });
+  assert.deepEqual(doc['server'], { address: 'tcp://:9091/', trusted_proxies: ['127.0.0.0/8', '::1/128'] });
   assert.deepEqual(doc['log'], { level: 'info', format: 'text' });
   assert.deepEqual(doc['session'], { name: 'authelia_session', same_site: 'lax', inactivity: '5m', expiration: '1h', remember_me: '1M' });
   assert.deepEqual(doc['regulation'], { modes: ['user'], max_retries: 3, find_time: '2m', ban_time: '5m' });

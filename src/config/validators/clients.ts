@@ -2,8 +2,9 @@
 // (reference §2) plus Castellan's stricter redirect-URI rules. Messages name the client.
 import { DigestError, parseDigest } from '../../crypto/digest.ts';
 import { inspectPublicKey, KeyError } from '../../crypto/jwk.ts';
-import { listValues } from '../describe.ts';
+import { describeKeyType, listValues } from '../describe.ts';
 import type { IssueCollector } from '../issues.ts';
+import { closest } from '../suggest.ts';
 import type { Path } from '../path.ts';
 import type { Config, OIDCClientConfig, OIDCConfig } from '../types.ts';
 import { parseURI, redirectURIProblems } from './uri.ts';
@@ -16,6 +17,8 @@ const ASYMMETRIC_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', '
 const SECRET_METHODS = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt'];
 const CODE_TYPES = ['code', 'code id_token', 'code token', 'code id_token token'];
 const IMPLICIT_ONLY = ['id_token', 'token', 'id_token token'];
+/** How people abbreviate the built-in policies. */
+const POLICY_ALIASES: Record<string, string> = { '1fa': 'one_factor', '2fa': 'two_factor', mfa: 'two_factor' };
 
 export interface ProviderKeys {
   /** Signing algorithms available from the provider's jwks (all of them when Castellan generates keys). */
@@ -23,6 +26,8 @@ export interface ProviderKeys {
   readonly keyIDs: ReadonlySet<string>;
   /** False when no jwks is configured and Castellan will generate an RS256 key. */
   readonly configured: boolean;
+  /** False when a configured key has an error: clients are not checked against such a key set. */
+  readonly usable: boolean;
 }
 
 function duplicates(values: readonly string[]): string[] {
@@ -102,13 +107,13 @@ function validateClient(client: OIDCClientConfig, at: Path, oidc: OIDCConfig, is
     const alg = client.token_endpoint_auth_signing_alg;
     if (!alg) issues.error(path('token_endpoint_auth_signing_alg'), "is required when 'token_endpoint_auth_method' is 'private_key_jwt'", "set it to the algorithm the client signs its assertions with, e.g. 'RS256'");
     else if (!ASYMMETRIC_ALGS.includes(alg)) issues.error(path('token_endpoint_auth_signing_alg'), `must be one of ${listValues(ASYMMETRIC_ALGS)} with 'private_key_jwt' but is configured as '${alg}'`);
-    else if (client.jwks && !clientAlgs.has(alg)) issues.error(path('token_endpoint_auth_signing_alg'), `must be one of the algorithms of the client's jwks (${listValues([...clientAlgs])}) but is configured as '${alg}'`);
+    else if (client.jwks && clientAlgs && !clientAlgs.has(alg)) issues.error(path('token_endpoint_auth_signing_alg'), `must be one of the algorithms of the client's jwks (${listValues([...clientAlgs])}) but is configured as '${alg}'`);
   }
   if (method === 'client_secret_jwt') {
     const alg = client.token_endpoint_auth_signing_alg ?? 'HS256';
     if (!HMAC_ALGS.includes(alg)) issues.error(path('token_endpoint_auth_signing_alg'), `must be one of ${listValues(HMAC_ALGS)} with 'client_secret_jwt' but is configured as '${alg}'`);
   }
-  if (client.request_object_signing_alg && client.jwks && !clientAlgs.has(client.request_object_signing_alg) && client.request_object_signing_alg !== 'none') {
+  if (client.request_object_signing_alg && client.jwks && clientAlgs && !clientAlgs.has(client.request_object_signing_alg) && client.request_object_signing_alg !== 'none') {
     issues.error(path('request_object_signing_alg'), `must be one of the algorithms of the client's jwks (${listValues([...clientAlgs])}) but is configured as '${client.request_object_signing_alg}'`);
   }
 
@@ -129,7 +134,10 @@ function validateClient(client: OIDCClientConfig, at: Path, oidc: OIDCConfig, is
     if (grants.includes('client_credentials') && policy !== 'one_factor') {
       issues.error(path('authorization_policy'), `must be 'one_factor' for a client using the 'client_credentials' grant but is configured as '${policy}'`);
     } else if (!['one_factor', 'two_factor', ...policies].includes(policy)) {
-      issues.error(path('authorization_policy'), `must be one of ${listValues(['one_factor', 'two_factor', ...policies])} but is configured as '${policy}'`, policies.length === 0 ? "custom policies are defined under 'identity_providers.oidc.authorization_policies'" : undefined);
+      const allowed = ['one_factor', 'two_factor', ...policies];
+      const guess = POLICY_ALIASES[policy.toLowerCase()] ?? closest(policy, allowed);
+      const hint = guess ? `did you mean '${guess}'?` : policies.length === 0 ? "custom policies are defined under 'identity_providers.oidc.authorization_policies'" : undefined;
+      issues.error(path('authorization_policy'), `must be one of ${listValues(allowed)} but is configured as '${policy}'`, hint);
     }
   }
   if (client.lifespan !== undefined && client.lifespan !== '') {
@@ -175,32 +183,38 @@ function validateSecret(client: OIDCClientConfig, secret: string, kind: string |
   }
 }
 
-function validateClientJWKS(client: OIDCClientConfig, path: (k: string) => Path, issues: IssueCollector): Set<string> {
+/** The signing algorithms of the client's keys; undefined when a key is unusable (already reported). */
+function validateClientJWKS(client: OIDCClientConfig, path: (k: string) => Path, issues: IssueCollector): Set<string> | undefined {
   const algs = new Set<string>();
   const kids: string[] = [];
+  let usable = true;
+  const unusable = (at: Path, message: string, hint?: string): void => {
+    issues.error(at, message, hint);
+    usable = false;
+  };
   (client.jwks ?? []).forEach((jwk, i) => {
     const at: Path = [...path('jwks'), i];
     if (!jwk.key_id) issues.error([...at, 'key_id'], 'is required for client keys', 'the key id must match the kid header of the JWTs the client signs');
     else if (kids.includes(jwk.key_id)) issues.error([...at, 'key_id'], `must be unique but '${jwk.key_id}' is used twice`);
     else kids.push(jwk.key_id);
     if (typeof jwk.key !== 'string' || jwk.key === '') {
-      issues.error([...at, 'key'], 'is required');
+      unusable([...at, 'key'], 'is required');
       return;
     }
     try {
       const info = inspectPublicKey(jwk.key);
       if (info.visibility === 'private') issues.error([...at, 'key'], 'must be a public key but is a private key', 'never give the provider a client private key: put the PEM public key here');
       if (info.type === 'rsa' && (info.bits ?? 0) < 2048) issues.error([...at, 'key'], `is an RSA key of ${info.bits} bits but must have at least 2048 bits`);
-      if (info.algorithms.length === 0) issues.error([...at, 'key'], `must be an RSA or ECDSA (P-256, P-384, P-521) public key but is a ${info.curve ?? info.type} key`);
+      if (info.algorithms.length === 0) unusable([...at, 'key'], `must be an RSA or ECDSA (P-256, P-384, P-521) public key but is ${describeKeyType(info.type, info.curve)}`);
       const alg = jwk.algorithm ?? info.defaultAlgorithm;
-      if (alg && !info.algorithms.includes(alg as never)) issues.error([...at, 'algorithm'], `must be one of ${listValues(info.algorithms)} for this ${info.type.toUpperCase()} key but is configured as '${alg}'`);
+      if (alg && !info.algorithms.includes(alg as never)) unusable([...at, 'algorithm'], `must be one of ${listValues(info.algorithms)} for this ${info.type.toUpperCase()} key but is configured as '${alg}'`);
       else if (alg) algs.add(alg);
     } catch (error) {
-      if (error instanceof KeyError) issues.error([...at, 'key'], error.message);
+      if (error instanceof KeyError) unusable([...at, 'key'], error.message);
       else throw error;
     }
   });
-  return algs;
+  return usable ? algs : undefined;
 }
 
 function validateRedirects(client: OIDCClientConfig, path: (k: string) => Path, isPublic: boolean, issues: IssueCollector): void {
@@ -264,7 +278,7 @@ function validateSigning(client: OIDCClientConfig, path: (k: string) => Path, ki
   const check = (algKey: keyof OIDCClientConfig, kidKey: keyof OIDCClientConfig, allowNone: boolean): void => {
     const alg = client[algKey] as string | undefined;
     const kid = client[kidKey] as string | undefined;
-    if (kid !== undefined && kid !== '' && keys.configured && !keys.keyIDs.has(kid)) {
+    if (kid !== undefined && kid !== '' && keys.configured && keys.usable && !keys.keyIDs.has(kid)) {
       issues.error(path(kidKey), `must be one of the provider's key ids ${listValues([...keys.keyIDs])} but is configured as '${kid}'`);
     }
     if (alg === undefined || alg === '') return;
@@ -276,7 +290,7 @@ function validateSigning(client: OIDCClientConfig, path: (k: string) => Path, ki
       if (!kind) issues.error(path(algKey), `is '${alg}', which requires a plaintext 'client_secret'`);
       return;
     }
-    if (!keys.algorithms.has(alg)) {
+    if (keys.usable && !keys.algorithms.has(alg)) {
       const guess = available.find((a) => a.toLowerCase() === alg.toLowerCase());
       issues.error(path(algKey), `must be one of ${listValues([...available, ...(allowNone ? ['none'] : [])])} (the algorithms of the provider's jwks) but is configured as '${alg}'`, guess ? `algorithm names are case-sensitive: use '${guess}'` : `add a key for ${alg} to 'identity_providers.oidc.jwks'`);
     }

@@ -33,7 +33,7 @@ export async function runValidators(config: Config, issues: IssueCollector, opti
   for (const validate of SECTION_VALIDATORS) await guarded(() => validate(config, issues), options.schemaFailed, undefined);
   const oidc = config.identity_providers?.oidc;
   if (!oidc) return;
-  const unknownKeys: ProviderKeys = { algorithms: new Set(), keyIDs: new Set(), configured: false };
+  const unknownKeys: ProviderKeys = { algorithms: new Set(), keyIDs: new Set(), configured: false, usable: false };
   const keys = await guarded(() => validateProviderKeys(oidc, issues), options.schemaFailed, unknownKeys);
   await guarded(() => validateClients(config, issues, keys), options.schemaFailed, undefined);
 }

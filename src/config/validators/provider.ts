@@ -1,13 +1,13 @@
 // Cross-field rules for `identity_providers.oidc` itself: the signing keys (jwks), CORS, PKCE,
 // parameter entropy and authorization policies. Returns what clients need to know about the keys.
-import { isIP } from 'node:net';
 import { checkCertificateChain, defaultKeyID, inspectPrivateKey, KeyError, SIGNING_ALGORITHMS } from '../../crypto/jwk.ts';
-import { listValues } from '../describe.ts';
+import { describeKeyType, listValues } from '../describe.ts';
 import type { IssueCollector } from '../issues.ts';
-import type { Path } from '../path.ts';
-import type { Config, OIDCConfig } from '../types.ts';
+import { isPrefix, type Path } from '../path.ts';
+import type { Config, OIDCConfig, SubjectConfig } from '../types.ts';
 import type { ProviderKeys } from './clients.ts';
 import { parseURI } from './uri.ts';
+import { isNetwork } from '../../util/network.ts';
 
 const OIDC: Path = ['identity_providers', 'oidc'];
 const KEY_ID = /^[a-zA-Z0-9](?:[a-zA-Z0-9._~-]*[a-zA-Z0-9])?$/;
@@ -17,7 +17,7 @@ export async function validateProviderKeys(oidc: OIDCConfig, issues: IssueCollec
   const jwks = oidc.jwks ?? [];
   if (jwks.length === 0) {
     // Castellan generates and stores an RS256 key on first start (issue: provider keys).
-    return { algorithms: new Set(['RS256']), keyIDs: new Set(), configured: false };
+    return { algorithms: new Set(['RS256']), keyIDs: new Set(), configured: false, usable: true };
   }
   const algorithms = new Set<string>();
   const keyIDs = new Set<string>();
@@ -42,7 +42,7 @@ export async function validateProviderKeys(oidc: OIDCConfig, issues: IssueCollec
       continue;
     }
     if (info.algorithms.length === 0) {
-      issues.error([...at, 'key'], `must be an RSA or ECDSA (P-256, P-384, P-521) private key but is ${info.type === 'ec' ? `an EC key on curve ${info.curve}` : `an ${info.type} key`}`, info.type === 'ed25519' ? 'Ed25519 keys are not supported for OpenID Connect signing; generate an RSA or ECDSA key' : undefined);
+      issues.error([...at, 'key'], `must be an RSA or ECDSA (P-256, P-384, P-521) private key but is ${describeKeyType(info.type, info.curve)}`, info.type === 'ed25519' ? 'Ed25519 keys are not supported for OpenID Connect signing; generate an RSA or ECDSA key' : undefined);
       continue;
     }
     if (info.type === 'rsa' && (info.bits ?? 0) < 2048) {
@@ -69,10 +69,11 @@ export async function validateProviderKeys(oidc: OIDCConfig, issues: IssueCollec
       for (const problem of checkCertificateChain(jwk.certificate_chain, info.key)) issues.error([...at, 'certificate_chain'], problem);
     }
   }
-  if (jwks.length > 0 && !algorithms.has('RS256') && !issues.issues.some((i) => i.severity === 'error' && i.path.slice(0, 3).join('.') === 'identity_providers.oidc.jwks')) {
+  const keyErrors = (): boolean => issues.issues.some((i) => i.severity === 'error' && isPrefix([...OIDC, 'jwks'], i.path));
+  if (jwks.length > 0 && !algorithms.has('RS256') && !keyErrors()) {
     issues.error([...OIDC, 'jwks'], `must have at least one key for the 'RS256' algorithm (required by OpenID Connect) but only has ${listValues([...algorithms])}`, "add an RSA key of at least 2048 bits; 'castellan crypto pair rsa generate' makes one");
   }
-  return { algorithms, keyIDs, configured: true };
+  return { algorithms, keyIDs, configured: true, usable: !keyErrors() };
 }
 
 export function validateProviderOptions(config: Config, issues: IssueCollector): void {
@@ -114,10 +115,10 @@ function validatePolicies(oidc: OIDCConfig, issues: IssueCollector): void {
     if (rules.length === 0) issues.error([...at, 'rules'], 'is required and must have at least one rule', "e.g. rules: [{ policy: 'one_factor', subject: 'group:admins' }]");
     rules.forEach((rule, i) => {
       const ruleAt: Path = [...at, 'rules', i];
-      const subjects = rule.subject === undefined ? [] : (Array.isArray(rule.subject) ? rule.subject : [rule.subject]).flatMap((s) => (Array.isArray(s) ? s : [s]));
+      const subjects = subjectEntries(rule.subject, [...ruleAt, 'subject']);
       if (subjects.length === 0 && (rule.networks ?? []).length === 0) issues.error(ruleAt, "must have 'subject' or 'networks'");
-      for (const subject of subjects) {
-        if (!/^(user|group):.+/.test(subject)) issues.error([...ruleAt, 'subject'], `must be 'user:<name>' or 'group:<name>' but has '${subject}'`);
+      for (const { subject, at: subjectAt } of subjects) {
+        if (!/^(user|group):.+/.test(subject)) issues.error(subjectAt, `must be 'user:<name>' or 'group:<name>' but is '${subject}'`, /:/.test(subject) ? undefined : `e.g. 'group:${subject}'`);
       }
       (rule.networks ?? []).forEach((network, j) => {
         if (!isNetwork(network)) issues.error([...ruleAt, 'networks', j], `must be an IP address or a CIDR range such as '192.168.1.0/24' but is '${network}'`);
@@ -126,12 +127,9 @@ function validatePolicies(oidc: OIDCConfig, issues: IssueCollector): void {
   }
 }
 
-function isNetwork(value: string): boolean {
-  const [address, prefix, extra] = value.split('/');
-  if (extra !== undefined || address === undefined) return false;
-  const family = isIP(address);
-  if (family === 0) return false;
-  if (prefix === undefined) return true;
-  if (!/^\d{1,3}$/.test(prefix)) return false;
-  return Number(prefix) <= (family === 4 ? 32 : 128);
+/** Every subject of a rule with its own path: a string, a list (any), or a list of lists (all). */
+function subjectEntries(subject: SubjectConfig | undefined, at: Path): { subject: string; at: Path }[] {
+  if (subject === undefined) return [];
+  if (!Array.isArray(subject)) return [{ subject, at }];
+  return subject.flatMap((entry, i) => (Array.isArray(entry) ? entry.map((s, j) => ({ subject: s, at: [...at, i, j] })) : [{ subject: entry, at: [...at, i] }]));
 }

@@ -3,6 +3,7 @@
 import type { IssueCollector } from '../issues.ts';
 import type { Config } from '../types.ts';
 import { isLoopbackHost, parseURI } from './uri.ts';
+import { isNetwork } from '../../util/network.ts';
 
 /** Parses `tcp://host:port/path` (Authelia's address form); undefined when malformed. */
 export function parseListenAddress(value: string): { host: string; port: number; path: string } | undefined {
@@ -14,6 +15,9 @@ export function parseListenAddress(value: string): { host: string; port: number;
 }
 
 export function validateServer(config: Config, issues: IssueCollector): void {
+  (config.server?.trusted_proxies ?? []).forEach((entry, i) => {
+    if (!isNetwork(entry)) issues.error(['server', 'trusted_proxies', i], `must be an IP address or a CIDR range such as '10.0.0.0/8' but is '${entry}'`);
+  });
   const address = config.server?.address;
   if (typeof address === 'string' && !address.startsWith('unix://') && !parseListenAddress(address)) {
     issues.error(['server', 'address'], `must be of the form 'tcp://host:port/path' with a port from 0 to 65535 but is configured as '${address}'`, "e.g. 'tcp://:9091/' listens on every interface, 'tcp://127.0.0.1:9091/' on loopback only");
@@ -62,13 +66,14 @@ export function validateSession(config: Config, issues: IssueCollector): void {
     }
     const url = parseURI(portal);
     if (!url || !['http:', 'https:'].includes(url.protocol)) {
-      issues.error([...at, 'authelia_url'], `must be an absolute https URL but is '${portal}'`);
+      issues.error([...at, 'authelia_url'], `must be an absolute https URL but is '${portal}'`, url ? undefined : `add the scheme: 'https://${portal}'`);
       return;
     }
     if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) issues.error([...at, 'authelia_url'], `must use https but is '${portal}'`, 'plain http is accepted only for localhost and 127.0.0.1 (tests and local demos)');
     if (url.search !== '' || url.hash !== '') issues.error([...at, 'authelia_url'], 'must not have a query or fragment');
-    if (domain && url.hostname !== domain && !url.hostname.endsWith(`.${domain}`)) {
-      issues.error([...at, 'authelia_url'], `must be on the cookie domain '${domain}' or one of its subdomains but its host is '${url.hostname}'`);
+    const bare = domain?.replace(/^[*.]+/, '');
+    if (bare && url.hostname !== bare && !url.hostname.endsWith(`.${bare}`)) {
+      issues.error([...at, 'authelia_url'], `must be on the cookie domain '${bare}' or one of its subdomains but its host is '${url.hostname}'`);
     }
     const redirect = cookie.default_redirection_url;
     if (redirect) {
