@@ -1,0 +1,168 @@
+// oidc-provider's Adapter over the one table oidc_payloads (sessions, interactions, grants, codes,
+// tokens, …). Guarantees: rows are keyed by SHA-256 of the id, so a copy of the database yields no
+// usable token, code or session id; expiry is honoured on every read; consume is one conditional
+// UPDATE, so of two racing consumers exactly one succeeds; revokeByGrantId is one DELETE.
+// Contract: panva/node-oidc-provider example/my_adapter.js; reference: lib/adapters/memory_adapter.js.
+import { hash } from 'node:crypto';
+import type { Adapter, AdapterConstructor, AdapterPayload } from 'oidc-provider';
+import type { Storage } from './database.ts';
+import { StorageError } from './errors.ts';
+import { decrypt, encrypt } from './secrets.ts';
+
+const UPSERT = `INSERT OR REPLACE INTO oidc_payloads
+  (model, id_hash, sealed_id, id_is_jti, payload, grant_id, user_code, uid, expires_at, consumed_at)
+  VALUES (@model, @idHash, @sealedID, @idIsJTI, @payload, @grantID, @userCode, @uid, @expiresAt, @consumedAt)`;
+const FIND = `SELECT payload, id_is_jti, consumed_at FROM oidc_payloads
+  WHERE model = ? AND id_hash = ? AND (expires_at IS NULL OR expires_at > ?)`;
+const FIND_BY_UID = `SELECT payload, id_is_jti, sealed_id, consumed_at FROM oidc_payloads
+  WHERE model = ? AND uid = ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY rowid DESC LIMIT 1`;
+const FIND_BY_USER_CODE = `SELECT payload, id_is_jti, sealed_id, consumed_at FROM oidc_payloads
+  WHERE model = ? AND user_code = ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY rowid DESC LIMIT 1`;
+const CONSUME = `UPDATE oidc_payloads SET consumed_at = ? WHERE model = ? AND id_hash = ? AND consumed_at IS NULL`;
+const DESTROY = `DELETE FROM oidc_payloads WHERE model = ? AND id_hash = ?`;
+const REVOKE_BY_GRANT_ID = `DELETE FROM oidc_payloads WHERE grant_id = ?`;
+const PURGE_EXPIRED_BATCH = `DELETE FROM oidc_payloads WHERE rowid IN
+  (SELECT rowid FROM oidc_payloads WHERE expires_at <= ? LIMIT ?)`;
+
+/** Rows deleted per statement by purgeExpired, so a purge never holds the write lock for long. */
+const PURGE_BATCH_SIZE = 500;
+
+/**
+ * Models whose grantId ties them to a grant (memory_adapter.js `grantable`). Only these rows carry
+ * grant_id, so revoking a grant removes its codes and tokens but not an Interaction that names it.
+ */
+const GRANT_BOUND_MODELS = new Set([
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+  'PreAuthorizedCode',
+]);
+
+export interface AdapterOptions {
+  /** Seconds rows outlive their expiresIn, as oidc-provider's clockTolerance (default 0). */
+  clockTolerance?: number;
+}
+
+interface PayloadRow {
+  payload: string;
+  id_is_jti: number;
+  sealed_id?: Buffer | null;
+  consumed_at: number | null;
+}
+
+function idHash(id: string): Buffer {
+  return hash('sha256', id, 'buffer');
+}
+
+function optionalString(value: unknown): string | null {
+  return typeof value === 'string' && value !== '' ? value : null;
+}
+
+/** The stored row back as the payload upsert was given, plus `consumed` when consume() ran. */
+function payloadOf(storage: Storage, row: PayloadRow | undefined, id?: string): AdapterPayload | undefined {
+  if (row === undefined) return undefined;
+  const payload = JSON.parse(row.payload) as AdapterPayload;
+  if (row.id_is_jti === 1) {
+    const jti = id ?? (row.sealed_id ? decrypt(storage, row.sealed_id).toString('utf8') : undefined);
+    if (jti !== undefined) payload.jti = jti;
+  }
+  if (row.consumed_at !== null && payload.consumed === undefined) payload.consumed = row.consumed_at;
+  return payload;
+}
+
+/** An oidc-provider `adapter` (a class it instantiates per model) backed by `storage`. */
+export function createOIDCAdapter(storage: Storage, options: AdapterOptions = {}): AdapterConstructor {
+  const clockTolerance = options.clockTolerance ?? 0;
+
+  return class SQLiteAdapter implements Adapter {
+    readonly model: string;
+
+    constructor(model: string) {
+      this.model = model;
+    }
+
+    async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+      const now = storage.now();
+      const { jti, ...rest } = payload;
+      const idIsJTI = jti === id;
+      const uid = optionalString(payload.uid);
+      const userCode = optionalString(payload.userCode);
+      storage.statement(UPSERT).run({
+        model: this.model,
+        idHash: idHash(id),
+        sealedID: uid !== null || userCode !== null ? encrypt(storage, id) : null,
+        idIsJTI: idIsJTI ? 1 : 0,
+        payload: JSON.stringify(idIsJTI ? rest : payload),
+        grantID: GRANT_BOUND_MODELS.has(this.model) ? optionalString(payload.grantId) : null,
+        userCode,
+        uid,
+        expiresAt: typeof expiresIn === 'number' ? now + Math.ceil(expiresIn + clockTolerance) : null,
+        consumedAt: payload.consumed ? (typeof payload.consumed === 'number' ? payload.consumed : now) : null,
+      });
+    }
+
+    async find(id: string): Promise<AdapterPayload | undefined> {
+      return payloadOf(storage, storage.statement(FIND).get(this.model, idHash(id), storage.now()) as PayloadRow | undefined, id);
+    }
+
+    async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+      return payloadOf(storage, storage.statement(FIND_BY_UID).get(this.model, uid, storage.now()) as PayloadRow | undefined);
+    }
+
+    async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+      return payloadOf(storage, storage.statement(FIND_BY_USER_CODE).get(this.model, userCode, storage.now()) as PayloadRow | undefined);
+    }
+
+    /**
+     * Marks the row consumed, only if nobody did before. oidc-provider checks `consumed` after a
+     * find and before this call, so a concurrent second redemption lands here and is rejected.
+     */
+    async consume(id: string): Promise<void> {
+      const { changes } = storage.statement(CONSUME).run(storage.now(), this.model, idHash(id));
+      if (changes !== 1) throw new StorageError('ALREADY_CONSUMED', `${this.model} was already consumed or no longer exists`);
+    }
+
+    async destroy(id: string): Promise<void> {
+      storage.statement(DESTROY).run(this.model, idHash(id));
+    }
+
+    async revokeByGrantId(grantId: string): Promise<void> {
+      storage.statement(REVOKE_BY_GRANT_ID).run(grantId);
+    }
+  };
+}
+
+/** Deletes expired rows in batches of PURGE_BATCH_SIZE; returns how many were deleted. */
+export function purgeExpired(storage: Storage): number {
+  const now = storage.now();
+  let total = 0;
+  let changes: number;
+  do {
+    changes = storage.statement(PURGE_EXPIRED_BATCH).run(now, PURGE_BATCH_SIZE).changes;
+    total += changes;
+  } while (changes === PURGE_BATCH_SIZE);
+  return total;
+}
+
+/**
+ * Runs purgeExpired every `intervalMs` on a timer that does not keep the process alive; returns the
+ * function that stops it. Failures go to `onError` (default: a process warning).
+ */
+export function startPurging(storage: Storage, intervalMs: number, onError: (error: unknown) => void = warn): () => void {
+  const timer = setInterval(() => {
+    if (!storage.db.open) return;
+    try {
+      purgeExpired(storage);
+    } catch (error) {
+      onError(error);
+    }
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+function warn(error: unknown): void {
+  process.emitWarning(`purging expired oidc_payloads failed: ${error instanceof Error ? error.message : String(error)}`);
+}
