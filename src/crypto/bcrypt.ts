@@ -3,7 +3,8 @@
 // password first becomes base64(HMAC-SHA256(key = the 22-character salt text, password)), lifting
 // bcrypt's 72-byte limit. Hashing runs off the event loop through @node-rs/bcrypt's async API.
 import { createHmac } from 'node:crypto';
-import { genSalt, hash, verify } from '@node-rs/bcrypt';
+import { randomBytes } from 'node:crypto';
+import { hash, verify } from '@node-rs/bcrypt';
 import { checkOptions, type OptionProblem } from './bounds.ts';
 import { malformed, unsupported } from './digest-error.ts';
 import { isCryptBase64, parseInteger, parseParameters } from './encoding.ts';
@@ -99,9 +100,17 @@ export function checkBcryptOptions(options: BcryptOptions): OptionProblem[] {
   return checkOptions(options, BCRYPT_VARIANTS, BCRYPT_BOUNDS);
 }
 
+/** @node-rs/bcrypt 1.x writes '$2y$', which is the same algorithm as '$2b$' (the version Authelia writes). */
+function as2b(mcfHash: string): string {
+  return mcfHash.replace(/^\$2[aby]\$/, '$2b$');
+}
+
 export async function generateBcrypt(options: BcryptOptions, password: string): Promise<string> {
-  if (options.variant === 'standard') return hash(password, { cost: options.cost, version: '2b' });
-  const salt = (await genSalt({ cost: options.cost, version: '2b' })).slice(-SALT_CHARS);
-  const full = await hash(sha256Input(password, salt), { salt: mcf('2b', options.cost, salt) });
+  const rawSalt = randomBytes(16);
+  if (options.variant === 'standard') return as2b(await hash(password, options.cost, rawSalt));
+  // bcrypt-sha256 keys its HMAC with the salt as bcrypt encodes it: a cost-4 hash of nothing reveals that encoding.
+  const salt = (await hash('', 4, rawSalt)).slice(7, 7 + SALT_CHARS);
+  const full = await hash(sha256Input(password, salt), options.cost, rawSalt);
+  if (full.slice(7, 7 + SALT_CHARS) !== salt) throw new Error('bcrypt salt encoding mismatch');
   return `$${SHA256_PREFIX}$v=2,t=2b,r=${options.cost}$${salt}$${full.slice(-HASH_CHARS)}`;
 }

@@ -31,7 +31,7 @@ test('keeps the previous dummy while the cost class is unchanged', async () => {
 });
 
 test("a cost generateDigest refuses (bcrypt cost 4) falls back to the user's own digest", async () => {
-  const cheap = parseDigest(await hash('a', { cost: 4, version: '2b' }));
+  const cheap = parseDigest((await hash('a', 4)).replace(/^\$2y\$/, '$2b$'));
   const dummy = await createDummyDigest([cheap]);
   assert.equal(dummy.costClass, 'bcrypt-standard cost=4');
   assert.equal(dummy.digest, cheap);
