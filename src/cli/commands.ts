@@ -1,5 +1,6 @@
 // The list of every `castellan` command; one module per command.
 import type { Command } from './command.ts';
+import { SERVE } from './serve.ts';
 import { CONFIG_VALIDATE, VALIDATE_CONFIG } from './validate-config.ts';
 import { CRYPTO_HASH_GENERATE_COMMANDS } from './crypto-hash-generate.ts';
 import { CRYPTO_HASH_VALIDATE } from './crypto-hash-validate.ts';
@@ -7,6 +8,7 @@ import { CRYPTO_PAIR_COMMANDS } from './crypto-pair.ts';
 import { CRYPTO_RAND } from './crypto-rand.ts';
 
 export const COMMANDS: readonly Command[] = [
+  SERVE,
   VALIDATE_CONFIG,
   CONFIG_VALIDATE,
   ...CRYPTO_HASH_GENERATE_COMMANDS,

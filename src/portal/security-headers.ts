@@ -1,0 +1,181 @@
+// Response security headers as data: one table of fixed headers, one of CSP directives, and a
+// middleware that applies them with a fresh CSP nonce per response. Routes never call ctx.set for
+// these; a route that must post a form to another origin says so with allowFormAction().
+import { randomBytes } from 'node:crypto';
+import type { Context, Middleware, Next } from 'koa';
+
+/** Browser features the portal never uses are off; WebAuthn is allowed for this origin (passkeys). */
+export const PERMISSIONS: Readonly<Record<string, string>> = {
+  accelerometer: '()',
+  autoplay: '()',
+  camera: '()',
+  'display-capture': '()',
+  'encrypted-media': '()',
+  fullscreen: '()',
+  geolocation: '()',
+  gyroscope: '()',
+  hid: '()',
+  magnetometer: '()',
+  microphone: '()',
+  midi: '()',
+  payment: '()',
+  'picture-in-picture': '()',
+  'publickey-credentials-create': '(self)',
+  'publickey-credentials-get': '(self)',
+  'screen-wake-lock': '()',
+  serial: '()',
+  usb: '()',
+  'xr-spatial-tracking': '()',
+};
+
+/** Sent on every response. */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+  'X-Content-Type-Options': 'nosniff',
+  'Permissions-Policy': Object.entries(PERMISSIONS).map(([feature, allow]) => `${feature}=${allow}`).join(', '),
+  'Cross-Origin-Opener-Policy': 'same-origin',
+};
+
+/** Added when the response body is HTML: pages carry CSRF tokens and personal data. */
+export const HTML_HEADERS: Readonly<Record<string, string>> = {
+  'Cache-Control': 'no-store',
+  Pragma: 'no-cache',
+};
+
+/** Sent on https responses unless the `hsts` option is false (ASVS 3.4.1: at least a year). */
+export const HSTS_HEADER = { name: 'Strict-Transport-Security', value: 'max-age=31536000; includeSubDomains' } as const;
+
+/** What varies per response. */
+export interface PolicyInputs {
+  readonly nonce: string;
+  /** Origins (or scheme sources) the page may submit forms to besides its own. */
+  readonly formActionOrigins: readonly string[];
+}
+
+/** The Content-Security-Policy, in order; functions fill in the per-response parts. */
+export const CSP_DIRECTIVES: ReadonlyArray<readonly [string, (inputs: PolicyInputs) => readonly string[]]> = [
+  ['default-src', () => ["'none'"]],
+  ['script-src', ({ nonce }) => [`'nonce-${nonce}'`]],
+  ['style-src', () => ["'self'"]],
+  ['img-src', () => ["'self'", 'data:']],
+  ['form-action', ({ formActionOrigins }) => ["'self'", ...formActionOrigins]],
+  ['frame-ancestors', () => ["'none'"]],
+  ['base-uri', () => ["'none'"]],
+];
+
+export function contentSecurityPolicy(inputs: PolicyInputs): string {
+  return CSP_DIRECTIVES.map(([name, values]) => [name, ...values(inputs)].join(' ')).join('; ');
+}
+
+/** What securityHeaders puts on ctx.state. */
+export interface SecurityState {
+  /** Base64url, 128 bits, new for every response; pass it to views as `nonce`. */
+  cspNonce: string;
+  /** Push (never reassign) an origin to let this response's page post a form there; prefer allowFormAction(). */
+  formActionOrigins: string[];
+}
+
+export interface SecurityHeadersOptions {
+  /** The external URL; when it is https, responses are treated as https (the TLS proxy case) for HSTS. */
+  readonly issuer?: string;
+  /** Send Strict-Transport-Security on https responses (default true). */
+  readonly hsts?: boolean;
+}
+
+const NONCE_BYTES = 16;
+const HTTP_ORIGIN = /^https?:\/\/[^\s;,'"/?#\\]+$/;
+const SCHEME_SOURCE = /^[a-z][a-z0-9+.-]*:$/;
+const NEVER_FORM_TARGETS: ReadonlySet<string> = new Set(['javascript:', 'data:', 'blob:', 'filesystem:', 'about:', 'file:']);
+
+/**
+ * The CSP source that lets a form post to `url`: its origin for http(s), else its scheme (native apps'
+ * private-use redirect URIs, RFC 8252 §7.1). Throws for URLs no form should post to.
+ */
+export function formActionSource(url: string): string {
+  if (!URL.canParse(url)) throw new TypeError('form-action target must be an absolute URL');
+  const target = new URL(url);
+  if (target.protocol === 'http:' || target.protocol === 'https:') return target.origin;
+  if (NEVER_FORM_TARGETS.has(target.protocol) || !SCHEME_SOURCE.test(target.protocol)) {
+    throw new TypeError(`form-action target must not use the ${target.protocol} scheme`);
+  }
+  return target.protocol;
+}
+
+function checkSource(source: string): string {
+  if (HTTP_ORIGIN.test(source) || (SCHEME_SOURCE.test(source) && !NEVER_FORM_TARGETS.has(source))) return source;
+  throw new TypeError(`form-action source must be an origin or a scheme but is ${JSON.stringify(source)}`);
+}
+
+function state(ctx: Context): SecurityState {
+  const s = ctx.state as Partial<SecurityState>;
+  if (typeof s.cspNonce !== 'string' || !Array.isArray(s.formActionOrigins)) {
+    throw new Error('securityHeaders middleware is not mounted before this route');
+  }
+  return s as SecurityState;
+}
+
+/** The response's CSP nonce, for views. */
+export function cspNonce(ctx: Context): string {
+  return state(ctx).cspNonce;
+}
+
+/**
+ * Lets this response's page submit a form to `url`'s origin. Needed for the form_post page and for
+ * any portal form whose POST ends in a redirect to the client: browsers apply form-action to every
+ * redirect of the submission (Chromium blocks the final hop to redirect_uri otherwise).
+ */
+export function allowFormAction(ctx: Context, url: string): void {
+  const source = formActionSource(url);
+  const origins = state(ctx).formActionOrigins;
+  if (!origins.includes(source)) origins.push(source);
+}
+
+/** Replaces one directive of a serialized policy, keeping what others (oidc-provider's script hashes) added. */
+function replaceDirective(policy: string, name: string, values: readonly string[]): string {
+  const directives = policy.split(';').map((d) => d.trim()).filter((d) => d !== '');
+  const replacement = [name, ...values].join(' ');
+  const index = directives.findIndex((d) => d.split(/\s+/)[0] === name);
+  if (index === -1) directives.push(replacement);
+  else directives[index] = replacement;
+  return directives.join('; ');
+}
+
+function headersFor(ctx: Context, inputs: PolicyInputs, httpsIssuer: boolean, options: SecurityHeadersOptions): Record<string, string> {
+  const headers: Record<string, string> = { ...SECURITY_HEADERS, 'Content-Security-Policy': contentSecurityPolicy(inputs) };
+  if (options.hsts !== false && (httpsIssuer || ctx.secure)) headers[HSTS_HEADER.name] = HSTS_HEADER.value;
+  return headers;
+}
+
+/**
+ * Mount first, outside the portal routes and oidc-provider. Puts `cspNonce` and `formActionOrigins` on
+ * ctx.state (SecurityState) and sets SECURITY_HEADERS and the CSP before the rest runs (so oidc-provider
+ * can append script hashes to it); afterwards widens form-action by what the route allowed and adds
+ * HTML_HEADERS to HTML responses. A thrown error carries the headers too, since Koa's error response
+ * clears the ones already set.
+ */
+export function securityHeaders(options: SecurityHeadersOptions = {}): Middleware {
+  const httpsIssuer = options.issuer !== undefined && new URL(options.issuer).protocol === 'https:';
+  return async function securityHeadersMiddleware(ctx: Context, next: Next): Promise<void> {
+    const nonce = randomBytes(NONCE_BYTES).toString('base64url');
+    const security: SecurityState = { cspNonce: nonce, formActionOrigins: [] };
+    Object.assign(ctx.state, security);
+    const headers = headersFor(ctx, { nonce, formActionOrigins: [] }, httpsIssuer, options);
+    ctx.set(headers);
+    try {
+      await next();
+      const origins = security.formActionOrigins.map(checkSource);
+      if (origins.length > 0) {
+        const policy = ctx.response.get('Content-Security-Policy') || headers['Content-Security-Policy'] || '';
+        ctx.set('Content-Security-Policy', replaceDirective(policy, 'form-action', ["'self'", ...origins]));
+      }
+    } catch (err) {
+      if (err instanceof Error) {
+        const carried = err as Error & { headers?: Record<string, string> };
+        carried.headers = { ...headers, ...HTML_HEADERS, ...carried.headers };
+      }
+      throw err;
+    }
+    if (ctx.response.is('html')) ctx.set(HTML_HEADERS);
+  };
+}

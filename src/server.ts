@@ -1,0 +1,163 @@
+// Composes the running server: storage → identity → oidc-provider → portal, with the middleware
+// order on one screen. oidc-provider is itself a Koa app; `provider.use` puts Castellan's
+// middleware in front of its router, in the order listed here.
+import { randomUUID } from 'node:crypto';
+import { hkdfSync } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Context, Next } from 'koa';
+import type { Config } from './config/types.ts';
+import { parseListenAddress } from './config/validators/sections.ts';
+import { openFileBackend } from './identity/file-backend.ts';
+import type { AuthenticationBackend } from './identity/user.ts';
+import type { Logger } from './logging.ts';
+import { authorizationRequestRules } from './oidc/authorization-request.ts';
+import { introspectionAccess } from './oidc/introspection-access.ts';
+import { precomputedDocuments } from './oidc/discovery.ts';
+import { buildProvider, type BuiltProvider } from './oidc/provider.ts';
+import { interactionRoutes } from './portal/interactions.ts';
+import { portalPages, portalRoutes } from './portal/routes.ts';
+import { allowFormAction, securityHeaders } from './portal/security-headers.ts';
+import { openStorage, type Storage } from './storage/database.ts';
+import { startPurging } from './storage/oidc-adapter.ts';
+import { networkMatcher } from './util/network.ts';
+
+export interface RunningServer {
+  /** The URL the server listens on (not necessarily the issuer). */
+  readonly url: string;
+  readonly issuer: string;
+  readonly port: number;
+  readonly built: BuiltProvider;
+  /** Stops accepting connections, lets in-flight requests finish, then closes storage. */
+  close(): Promise<void>;
+}
+
+const FORWARDED = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'forwarded'];
+
+/** The issuer is the portal's external URL: the first session cookie's authelia_url, as in Authelia. */
+export function issuerOf(config: Config): string {
+  const url = config.session.cookies?.[0]?.authelia_url;
+  if (!url) throw new Error("session.cookies[0].authelia_url is required: it is the portal's external URL and the OpenID Connect issuer");
+  return url.replace(/\/+$/, '');
+}
+
+/** Forgets X-Forwarded-* headers unless the peer is a trusted proxy (server.trusted_proxies). */
+function trustProxies(trusted: readonly string[]) {
+  const isTrusted = networkMatcher(trusted);
+  return async function trustedProxyHeaders(ctx: Context, next: Next): Promise<void> {
+    if (!isTrusted(ctx.req.socket.remoteAddress)) for (const header of FORWARDED) delete ctx.req.headers[header];
+    await next();
+  };
+}
+
+function requestLog(logger: Logger) {
+  return async function requestLogging(ctx: Context, next: Next): Promise<void> {
+    const started = process.hrtime.bigint();
+    const id = randomUUID();
+    ctx.state['requestID'] = id;
+    ctx.set('X-Request-ID', id);
+    try {
+      await next();
+    } finally {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      // The path only: query strings carry codes, states and tokens.
+      logger.debug({ request_id: id, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 10) / 10, ip: ctx.ip }, 'request');
+    }
+  };
+}
+
+/** Requests must address the configured external URL; anything else would get a wrong issuer. */
+function hostCheck(issuer: string, exempt: readonly string[]) {
+  const expected = new URL(issuer);
+  return async function issuerHost(ctx: Context, next: Next): Promise<void> {
+    if (exempt.includes(ctx.path) || (ctx.protocol === expected.protocol.slice(0, -1) && ctx.host === expected.host)) {
+      await next();
+      return;
+    }
+    ctx.status = 400;
+    ctx.type = 'text/plain';
+    ctx.body = `This Castellan server is configured for ${expected.origin} (session.cookies[].authelia_url), but this request was for ${ctx.protocol}://${ctx.host}. Use ${expected.origin}, or add a session cookie for this address.\n`;
+  };
+}
+
+/**
+ * oidc-provider's form_post response posts to the client's (verified) redirect URI: let that page's
+ * CSP allow it, since the portal's form-action is 'self' otherwise.
+ */
+async function formPostTargets(ctx: Context, next: Next): Promise<void> {
+  await next();
+  const oidc = (ctx as Context & { oidc?: { params?: Record<string, unknown> } }).oidc;
+  const target = oidc?.params?.['redirect_uri'];
+  if (typeof target === 'string' && oidc?.params?.['response_mode'] === 'form_post' && ctx.response.is('html')) allowFormAction(ctx, target);
+}
+
+/** Authelia also serves the metadata at RFC 8414's path; it is the same document. */
+async function authorizationServerMetadata(ctx: Context, next: Next): Promise<void> {
+  if (ctx.path === '/.well-known/oauth-authorization-server') ctx.path = '/.well-known/openid-configuration';
+  await next();
+}
+
+export interface ServerOptions {
+  /** Milliseconds since the epoch for storage (consent and token expiry); tests pass a controllable clock. */
+  readonly clock?: () => number;
+}
+
+export async function startServer(config: Config, logger: Logger, options: ServerOptions = {}): Promise<RunningServer> {
+  const issuer = issuerOf(config);
+  const listen = parseListenAddress(config.server.address);
+  if (!listen) throw new Error(`server.address '${config.server.address}' is not a tcp://host:port/ address`);
+  const storage: Storage = openStorage({ path: config.storage.local!.path!, encryptionKey: config.storage.encryption_key!, clock: options.clock });
+  let backend: AuthenticationBackend | undefined;
+  try {
+    backend = await openFileBackend(config.authentication_backend.file!, { logger });
+    const secret = Buffer.from(hkdfSync('sha256', config.session.secret || config.storage.encryption_key!, 'castellan', 'portal csrf', 32));
+    const pages = portalPages();
+    const built = await buildProvider(config, issuer, storage, backend, logger, pages);
+    const { provider, context } = built;
+    provider.on('server_error', (_ctx: unknown, error: Error) => logger.error({ err: error }, 'oidc-provider server error'));
+
+    provider.use(trustProxies(config.server.trusted_proxies));
+    provider.use(requestLog(logger));
+    provider.use(securityHeaders({ issuer }));
+    provider.use(formPostTargets);
+    provider.use(hostCheck(issuer, ['/api/health']));
+    provider.use(authorizationServerMetadata);
+    provider.use(precomputedDocuments(context));
+    provider.use(authorizationRequestRules(context));
+    provider.use(introspectionAccess(context));
+    provider.use(portalRoutes({ provider, context, storage, csrfSecret: secret }));
+    provider.use(interactionRoutes({ provider, context, csrfSecret: secret }));
+
+    const stopPurging = startPurging(storage, 10 * 60 * 1000);
+    const server: Server = createServer(provider.callback());
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(listen.port, listen.host === '' ? undefined : listen.host, () => resolve());
+    });
+    const address = server.address() as AddressInfo;
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    const url = `http://${host}:${address.port}`;
+    logger.info({ url, issuer, clients: context.policies.size }, 'Castellan is listening');
+    const closingBackend = backend;
+    return {
+      url,
+      issuer,
+      port: address.port,
+      built,
+      async close(): Promise<void> {
+        stopPurging();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+          setTimeout(() => server.closeAllConnections(), 5000).unref();
+        });
+        await closingBackend.close();
+        storage.close();
+      },
+    };
+  } catch (error) {
+    await backend?.close();
+    storage.close();
+    throw error;
+  }
+}
