@@ -12,10 +12,9 @@ import { allowFormAction } from './security-headers.ts';
 import { field, readForm } from './form.ts';
 import { renderConsent } from './views/consent.ts';
 import { renderError } from './views/error.ts';
-import { renderSignIn } from './views/sign-in.ts';
+import { renderSignIn, SIGN_IN_FAILED } from './views/sign-in.ts';
 
 const PATH = /^\/interaction\/([A-Za-z0-9_-]{10,128})(?:\/(login|consent))?$/;
-const SIGN_IN_FAILED = 'Incorrect username or password.';
 
 export interface InteractionOptions {
   readonly provider: Provider;
