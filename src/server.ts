@@ -14,7 +14,7 @@ import type { Logger } from './logging.ts';
 import { authorizationRequestRules } from './oidc/authorization-request.ts';
 import { introspectionAccess } from './oidc/introspection-access.ts';
 import { precomputedDocuments } from './oidc/discovery.ts';
-import { buildProvider, type BuiltProvider } from './oidc/provider.ts';
+import { buildProvider, introspectionAudience, type BuiltProvider } from './oidc/provider.ts';
 import { interactionRoutes } from './portal/interactions.ts';
 import { portalPages, portalRoutes } from './portal/routes.ts';
 import { allowFormAction, securityHeaders } from './portal/security-headers.ts';
@@ -124,6 +124,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     provider.use(authorizationServerMetadata);
     provider.use(precomputedDocuments(context));
     provider.use(authorizationRequestRules(context));
+    provider.use(introspectionAudience(context) as never);
     provider.use(introspectionAccess(context));
     provider.use(portalRoutes({ provider, context, storage, csrfSecret: secret }));
     provider.use(interactionRoutes({ provider, context, csrfSecret: secret }));

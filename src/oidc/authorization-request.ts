@@ -9,6 +9,7 @@
 //     S256 check of the verifier v then holds exactly when v = c, which is plain's rule (RFC 7636 §4.6).
 import { createHash } from 'node:crypto';
 import type { Context, Next } from 'koa';
+import { disallowedAudience, requestedAudience } from './audience.ts';
 import type { ClientPolicy } from './clients.ts';
 import { ROUTES, type ProviderContext } from './provider.ts';
 
@@ -31,6 +32,10 @@ export function reviewAuthorizationParameters(params: URLSearchParams, policy: C
     if (value !== null && entropy > 0 && value.length < entropy) {
       return { error: 'invalid_request', description: `The '${name}' parameter must be at least ${entropy} characters long.` };
     }
+  }
+  const audience = disallowedAudience(policy, requestedAudience(params.get('audience')));
+  if (audience !== undefined) {
+    return { error: 'invalid_request', description: `Requested audience '${audience}' has not been whitelisted by the OAuth 2.0 Client.` };
   }
   const responseType = params.get('response_type') ?? '';
   const mode = params.get('response_mode') ?? defaultResponseMode(responseType);

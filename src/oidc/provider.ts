@@ -12,9 +12,11 @@ import { findConsent } from '../storage/consent.ts';
 import { createOIDCAdapter } from '../storage/oidc-adapter.ts';
 import { StorageError } from '../storage/errors.ts';
 import { subjectFor, usernameForSubject } from '../storage/subjects.ts';
+import { findGrantAudience, saveGrantAudience } from '../storage/grant-audience.ts';
+import { grantedAudience, requestedAudience } from './audience.ts';
 import { clientMetadata, clientPolicy, type ClientPolicy } from './clients.ts';
 import { accountClaims, SCOPE_CLAIMS } from './claims.ts';
-import { providerSigningKeys, type SigningKey } from './keys.ts';
+import { installKeySelection, providerSigningKeys, type SigningKey } from './keys.ts';
 import { requiredLevel } from './policy.ts';
 
 export const ROUTES = {
@@ -103,6 +105,27 @@ function requestsForceConsent(ctx: KoaContextWithOIDC): boolean {
   return prompts.has('consent') || prompts.has('login') || scopes.includes('offline_access');
 }
 
+const GRANT_TTL = 14 * 24 * 3600;
+
+/** Stores the audience granted with a grant, for introspection of its tokens. */
+export function rememberGrantAudience(context: ProviderContext, grantID: string, audience: readonly string[]): void {
+  if (audience.length > 0) saveGrantAudience(context.storage, grantID, audience, context.storage.now() + GRANT_TTL);
+}
+
+/** Introspection reports the granted audience as `aud` (RFC 7662 §2.2), as Authelia does. */
+export function introspectionAudience(context: ProviderContext) {
+  return async function grantAudience(ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> {
+    await next();
+    if (ctx.path !== ROUTES.introspection || !ctx.body || typeof ctx.body !== 'object') return;
+    const body = ctx.body as Record<string, unknown>;
+    const entities = (ctx.oidc?.entities ?? {}) as Record<string, { grantId?: string } | undefined>;
+    const token = entities['AccessToken'] ?? entities['RefreshToken'];
+    if (body['active'] !== true || !token?.grantId || body['aud'] !== undefined) return;
+    const audience = findGrantAudience(context.storage, token.grantId);
+    if (audience.length > 0) body['aud'] = audience;
+  };
+}
+
 /** Consent modes: implicit grants everything, pre-configured reuses a remembered consent, explicit asks. */
 function loadExistingGrant(context: ProviderContext) {
   return async (ctx: KoaContextWithOIDC) => {
@@ -113,8 +136,9 @@ function loadExistingGrant(context: ProviderContext) {
     const policy = context.policies.get(client.clientId);
     if (!policy || policy.consentMode === 'explicit' || requestsForceConsent(ctx)) return undefined;
     const scopes = String(ctx.oidc.params?.['scope'] ?? '').split(' ').filter((s) => s !== '');
+    const audience = grantedAudience(policy, requestedAudience(ctx.oidc.params?.['audience']));
     if (policy.consentMode === 'pre-configured') {
-      const remembered = findConsent(context.storage, { clientID: client.clientId, subject: session.accountId, scopes, audience: [] });
+      const remembered = findConsent(context.storage, { clientID: client.clientId, subject: session.accountId, scopes, audience });
       if (!remembered) return undefined;
     }
     const grant = new provider.Grant({ accountId: session.accountId, clientId: client.clientId });
@@ -122,7 +146,8 @@ function loadExistingGrant(context: ProviderContext) {
     const claims = ctx.oidc.claims as { id_token?: Record<string, unknown>; userinfo?: Record<string, unknown> } | undefined;
     const requestedClaims = [...Object.keys(claims?.id_token ?? {}), ...Object.keys(claims?.userinfo ?? {})];
     if (requestedClaims.length > 0) grant.addOIDCClaims(requestedClaims);
-    await grant.save();
+    const id = await grant.save();
+    rememberGrantAudience(context, id, audience);
     return grant;
   };
 }
@@ -152,12 +177,18 @@ async function revocationAllowed(_ctx: KoaContextWithOIDC, client: InstanceType<
   throw new errors.InvalidRequest('client is not authorized to revoke the presented token');
 }
 
-/** Castellan's client secret check: the configured digest (or plaintext), constant-time. */
+/**
+ * Castellan's client secret check: the configured digest (or plaintext), constant-time, sent with
+ * the registered method only. oidc-provider accepts client_secret_basic and client_secret_post
+ * interchangeably; Authelia, like OIDC Registration §2 token_endpoint_auth_method, does not.
+ */
 function installSecretComparison(provider: Provider, context: ProviderContext): void {
   const digests = new Map<string, Digest>();
   for (const policy of context.policies.values()) if (policy.secret) digests.set(policy.clientID, parseDigest(policy.secret, { allowPlaintext: true }));
-  const prototype = provider.Client.prototype as unknown as { compareClientSecret(this: { clientId: string }, actual: string): Promise<boolean> };
+  const prototype = provider.Client.prototype as unknown as { compareClientSecret(this: { clientId: string; clientAuthMethod: string }, actual: string): Promise<boolean> };
   prototype.compareClientSecret = async function compareClientSecret(actual: string): Promise<boolean> {
+    const presented = Provider.ctx?.headers.authorization !== undefined ? 'client_secret_basic' : 'client_secret_post';
+    if (presented !== this.clientAuthMethod) throw new errors.InvalidClientAuth('the provided authentication mechanism does not match the registered client authentication method');
     const digest = digests.get(this.clientId);
     if (!digest || typeof actual !== 'string' || actual === '') return false;
     return verifyDigest(digest, actual);
@@ -206,12 +237,13 @@ export async function buildProvider(config: Config, issuer: string, storage: Sto
       RefreshToken: (ctx, token) => lifespanFor(context, token.clientId ?? ctx.oidc?.client?.clientId, 'refresh_token'),
       Interaction: 3600,
       Session: Math.max(60, Math.round(config.session.expiration)),
-      Grant: 14 * 24 * 3600,
+      Grant: GRANT_TTL,
       PushedAuthorizationRequest: 300,
     },
     rotateRefreshToken: true,
     issueRefreshToken: async (_ctx, client, code) => client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
     allowOmittingSingleRegisteredRedirectUri: false,
+    extraParams: ['audience'],
     responseTypes: ['code', 'id_token', 'id_token token', 'code id_token', 'code token', 'code id_token token', 'none'],
     enabledJWA: {
       idTokenSigningAlgValues: [...HMAC_ALGS, ...SIGNING_ALGS],
@@ -254,6 +286,7 @@ export async function buildProvider(config: Config, issuer: string, storage: Sto
   const provider = new Provider(issuer, configuration);
   provider.proxy = true;
   installSecretComparison(provider, context);
+  installKeySelection(provider, clients);
   return { provider, context };
 }
 

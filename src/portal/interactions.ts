@@ -5,7 +5,8 @@ import type { Context, Next } from 'koa';
 import type { Provider } from 'oidc-provider';
 import { subjectFor } from '../storage/subjects.ts';
 import { saveConsent } from '../storage/consent.ts';
-import { levelFor, userForSubject, type ProviderContext } from '../oidc/provider.ts';
+import { levelFor, rememberGrantAudience, userForSubject, type ProviderContext } from '../oidc/provider.ts';
+import { grantedAudience, requestedAudience } from '../oidc/audience.ts';
 import type { ClientPolicy } from '../oidc/clients.ts';
 import { csrfToken, verifyCSRF } from './csrf.ts';
 import { allowFormAction } from './security-headers.ts';
@@ -26,6 +27,10 @@ type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 
 function requestedScopes(details: Details): string[] {
   return String(details.params['scope'] ?? '').split(' ').filter((s) => s !== '');
+}
+
+function audienceOf(details: Details, policy: ClientPolicy): string[] {
+  return grantedAudience(policy, requestedAudience(details.params['audience']));
 }
 
 function forcesExplicitConsent(details: Details): boolean {
@@ -92,7 +97,7 @@ async function showConsent(options: InteractionOptions, ctx: Context, details: D
     clientName: policy.name,
     clientID: policy.clientID,
     scopes: requestedScopes(details),
-    audience: [],
+    audience: audienceOf(details, policy),
     username: user?.username ?? '',
     displayName: user?.displayName ?? user?.username ?? '',
     showRemember: policy.consentMode === 'pre-configured' && !forcesExplicitConsent(details),
@@ -154,8 +159,10 @@ async function submitConsent(options: InteractionOptions, ctx: Context, details:
   if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
   for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
   const grantId = await grant.save();
+  const audience = audienceOf(details, policy);
+  rememberGrantAudience(options.context, grantId, audience);
   if (policy.consentMode === 'pre-configured' && form.get('remember') !== null && !forcesExplicitConsent(details)) {
-    saveConsent(options.context.storage, { clientID: policy.clientID, subject, scopes: requestedScopes(details), audience: [], expiresAt: options.context.storage.now() + Math.round(policy.consentDuration) });
+    saveConsent(options.context.storage, { clientID: policy.clientID, subject, scopes: requestedScopes(details), audience, expiresAt: options.context.storage.now() + Math.round(policy.consentDuration) });
   }
   await options.provider.interactionFinished(ctx.req, ctx.res, { consent: { grantId } }, { mergeWithLastSubmission: true });
   ctx.respond = false;

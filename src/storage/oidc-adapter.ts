@@ -6,6 +6,7 @@
 import { hash } from 'node:crypto';
 import type { Adapter, AdapterConstructor, AdapterPayload } from 'oidc-provider';
 import type { Storage } from './database.ts';
+import { purgeGrantAudiences } from './grant-audience.ts';
 import { StorageError } from './errors.ts';
 import { decrypt, encrypt } from './secrets.ts';
 
@@ -143,7 +144,7 @@ export function purgeExpired(storage: Storage): number {
     changes = storage.statement(PURGE_EXPIRED_BATCH).run(now, PURGE_BATCH_SIZE).changes;
     total += changes;
   } while (changes === PURGE_BATCH_SIZE);
-  return total;
+  return total + purgeGrantAudiences(storage);
 }
 
 /**
