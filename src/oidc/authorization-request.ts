@@ -1,7 +1,7 @@
 // Castellan's rules on authorization requests that oidc-provider does not know, applied before it
 // sees them (at the authorization and pushed-authorization-request endpoints):
 //   - minimum_parameter_entropy: state and nonce must be long enough (Authelia);
-//   - the client's response_modes allow-list and pkce_challenge_method (Authelia);
+//   - the client's response_types and response_modes allow-lists and pkce_challenge_method (Authelia);
 //   - 'offline' is Authelia's alias of 'offline_access'; asking for it implies explicit consent,
 //     which is also what oidc-provider requires before it issues a refresh token (prompt=consent);
 //   - the plain PKCE method, when the provider enables it: oidc-provider implements S256 only, so a
@@ -10,11 +10,11 @@
 import { createHash } from 'node:crypto';
 import type { Context, Next } from 'koa';
 import { disallowedAudience, requestedAudience } from './audience.ts';
-import type { ClientPolicy } from './clients.ts';
+import { normalizeResponseType, type ClientPolicy } from './clients.ts';
 import { ROUTES, type ProviderContext } from './provider.ts';
 
 export interface RequestProblem {
-  readonly error: 'invalid_request' | 'invalid_scope';
+  readonly error: 'invalid_request' | 'invalid_scope' | 'unsupported_response_type';
   readonly description: string;
 }
 
@@ -38,6 +38,10 @@ export function reviewAuthorizationParameters(params: URLSearchParams, policy: C
     return { error: 'invalid_request', description: `Requested audience '${audience}' has not been whitelisted by the OAuth 2.0 Client.` };
   }
   const responseType = params.get('response_type') ?? '';
+  // oidc-provider answers invalid_request here; Authelia (fosite) and RFC 6749 §4.1.2.1 name the problem.
+  if (responseType !== '' && !policy.responseTypes.has(normalizeResponseType(responseType))) {
+    return { error: 'unsupported_response_type', description: `The client is not allowed to request response_type '${responseType}'.` };
+  }
   const mode = params.get('response_mode') ?? defaultResponseMode(responseType);
   if (responseType !== '' && !policy.responseModes.has(mode)) {
     return { error: 'invalid_request', description: `The response mode '${mode}' is not allowed for this client; allowed: ${[...policy.responseModes].join(', ')}.` };

@@ -4,7 +4,8 @@
 import type { User } from '../identity/user.ts';
 
 export const SCOPE_CLAIMS = {
-  openid: ['sub'],
+  // amr comes from the sign-in (RFC 8176), not the account: listed here so ID tokens carry it.
+  openid: ['sub', 'amr'],
   profile: ['name', 'preferred_username', 'given_name', 'family_name', 'middle_name', 'nickname', 'profile', 'picture', 'website', 'gender', 'birthdate', 'zoneinfo', 'locale', 'updated_at'],
   email: ['email', 'email_verified', 'alt_emails'],
   groups: ['groups'],

@@ -22,6 +22,8 @@ export interface ClientPolicy {
   readonly requirePKCE: boolean;
   /** '' when any supported method is accepted. */
   readonly pkceMethod: '' | 'plain' | 'S256';
+  /** The registered response_types that oidc-provider serves, normalized (normalizeResponseType). */
+  readonly responseTypes: ReadonlySet<string>;
   readonly responseModes: ReadonlySet<string>;
   readonly scopes: readonly string[];
   /** Audiences the client may request, and whether they are granted without being requested. */
@@ -36,6 +38,11 @@ export interface ClientPolicy {
 
 // oidc-provider implements the OpenID Connect response types; OAuth's bare 'token' is not one.
 const SUPPORTED_RESPONSE_TYPES = new Set(['code', 'id_token', 'id_token token', 'code id_token', 'code token', 'code id_token token', 'none']);
+
+/** A response_type as oidc-provider compares it: its values unique and sorted ('id_token code' is 'code id_token'). */
+export function normalizeResponseType(responseType: string): string {
+  return [...new Set(responseType.split(' ').filter((t) => t !== ''))].sort().join(' ');
+}
 
 function publicJWK(entry: NonNullable<OIDCClientConfig['jwks']>[number]): JWK {
   const info = inspectPublicKey(entry.key!);
@@ -65,8 +72,11 @@ export function clientMetadata(client: OIDCClientConfig, oidc: OIDCConfig, keys:
     grant_types: client.grant_types ?? ['authorization_code'],
     response_types: (client.response_types ?? ['code']).filter((t) => SUPPORTED_RESPONSE_TYPES.has(t)) as ResponseType[],
     token_endpoint_auth_method: method,
-    scope: (client.scopes ?? []).join(' '),
+    // An empty scope is invalid client metadata: a client_credentials client without scopes has none.
+    scope: client.scopes?.length ? client.scopes.join(' ') : undefined,
     id_token_signed_response_alg: idTokenAlg,
+    // Authelia puts auth_time in every ID token (reference §5.3), not only when max_age asks for it.
+    require_auth_time: true,
     require_pushed_authorization_requests: client.require_pushed_authorization_requests || oidc.require_pushed_authorization_requests,
   };
   if (!client.public && method !== 'none' && method !== 'private_key_jwt' && client.client_secret) {
@@ -101,6 +111,7 @@ export function clientPolicy(client: OIDCClientConfig, oidc: OIDCConfig): Client
     authorizationPolicy: client.authorization_policy ?? 'two_factor',
     requirePKCE: client.require_pkce || pkceMethod !== '' || enforce === 'always' || (enforce === 'public_clients_only' && isPublic),
     pkceMethod,
+    responseTypes: new Set((client.response_types ?? ['code']).filter((t) => SUPPORTED_RESPONSE_TYPES.has(t)).map(normalizeResponseType)),
     responseModes: new Set(client.response_modes ?? ['form_post', 'query']),
     scopes: client.scopes ?? [],
     audience: client.audience ?? [],

@@ -1,6 +1,7 @@
 // Discovery and JWKS documents change only when the configuration or keys do, so they are computed
-// once by oidc-provider, adjusted for what Castellan adds (the plain PKCE method when enabled), and
-// then served from a precomputed body with an ETag and conditional GET, ahead of everything else.
+// once by oidc-provider, adjusted for what Castellan adds (the plain PKCE method when enabled, an
+// explicit require_pushed_authorization_requests), and then served from a precomputed body with an
+// ETag and conditional GET, ahead of everything else.
 import { createHash } from 'node:crypto';
 import type { Context, Next } from 'koa';
 import { ROUTES, type ProviderContext } from './provider.ts';
@@ -18,7 +19,9 @@ function adjust(path: string, body: Record<string, unknown>, context: ProviderCo
   if (path !== DISCOVERY) return body;
   const methods = new Set((body['code_challenge_methods_supported'] as string[] | undefined) ?? ['S256']);
   if (context.oidc.enable_pkce_plain_challenge) methods.add('plain');
-  return { ...body, code_challenge_methods_supported: [...methods] };
+  // oidc-provider omits require_pushed_authorization_requests when false; Authelia always publishes it.
+  const requirePAR = context.oidc.require_pushed_authorization_requests === true;
+  return { ...body, code_challenge_methods_supported: [...methods], require_pushed_authorization_requests: requirePAR };
 }
 
 export function precomputedDocuments(context: ProviderContext) {

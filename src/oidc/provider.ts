@@ -3,7 +3,7 @@
 // consent and authorization policy, pairwise subjects, lifespans and the portal's pages.
 import { createHash, hkdfSync } from 'node:crypto';
 import { Provider, errors, interactionPolicy, type Adapter, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
-import type { Config, OIDCConfig } from '../config/types.ts';
+import type { Config, CustomLifespanConfig, OIDCConfig } from '../config/types.ts';
 import { parseDigest, verifyDigest, type Digest } from '../crypto/digest.ts';
 import type { AuthenticationBackend, User } from '../identity/user.ts';
 import type { Logger } from '../logging.ts';
@@ -75,10 +75,32 @@ function cookieKeys(config: Config): string[] {
   return [Buffer.from(hkdfSync('sha256', seed, 'castellan', 'oidc-provider cookie keys', 32)).toString('base64url')];
 }
 
-function lifespanFor(context: ProviderContext, clientID: string | undefined, token: 'access_token' | 'authorize_code' | 'id_token' | 'refresh_token'): number {
+type LifespanGrant = keyof NonNullable<CustomLifespanConfig['grants']>;
+
+/** Token endpoint grant types → the name of their block in lifespans.custom.<name>.grants. */
+const LIFESPAN_GRANTS: Readonly<Record<string, LifespanGrant>> = {
+  authorization_code: 'authorize_code',
+  refresh_token: 'refresh_token',
+  client_credentials: 'client_credentials',
+  'urn:ietf:params:oauth:grant-type:jwt-bearer': 'jwt_bearer',
+  'urn:ietf:params:oauth:grant-type:device_code': 'device_code',
+};
+
+/** The grant a token is being issued for: the token endpoint's grant_type, else the authorization endpoint's (implicit). */
+function lifespanGrant(ctx: KoaContextWithOIDC | undefined): LifespanGrant | undefined {
+  const grantType = ctx?.oidc?.params?.['grant_type'];
+  if (typeof grantType === 'string') return LIFESPAN_GRANTS[grantType];
+  return ctx?.oidc?.route === 'authorization' || ctx?.oidc?.route === 'resume' ? 'implicit' : undefined;
+}
+
+/** Authelia's precedence: lifespans.custom.<client lifespan>.grants.<grant>.<token>, then .<token>, then lifespans.<token>. */
+function lifespanFor(context: ProviderContext, ctx: KoaContextWithOIDC | undefined, clientID: string | undefined, token: 'access_token' | 'authorize_code' | 'id_token' | 'refresh_token'): number {
   const policy = clientID ? context.policies.get(clientID) : undefined;
   const custom = policy?.lifespan ? context.oidc.lifespans.custom?.[policy.lifespan] : undefined;
-  return Math.max(1, Math.round(custom?.[token] ?? context.oidc.lifespans[token]));
+  // The authorization code is what a grant redeems, not a token a grant issues.
+  const grant = token === 'authorize_code' ? undefined : lifespanGrant(ctx);
+  const perGrant = grant ? custom?.grants?.[grant]?.[token] : undefined;
+  return Math.max(1, Math.round(perGrant ?? custom?.[token] ?? context.oidc.lifespans[token]));
 }
 
 /** A check in the login prompt: the session's user must satisfy the client's authorization policy. */
@@ -178,6 +200,20 @@ async function revocationAllowed(_ctx: KoaContextWithOIDC, client: InstanceType<
 }
 
 /**
+ * A grant type the authenticated client is not registered for is unauthorized_client (RFC 6749
+ * §5.2, as Authelia answers); oidc-provider writes invalid_request. The error event fires right
+ * after the token endpoint's error body is set and before it is sent, so the code is corrected there.
+ */
+function reportUnauthorizedGrants(provider: Provider): void {
+  provider.on('grant.error', (ctx: KoaContextWithOIDC, error: errors.OIDCProviderError) => {
+    const grantType = ctx.oidc.params?.['grant_type'];
+    const body = ctx.body as { error?: string } | null | undefined;
+    if (error.error !== 'invalid_request' || body?.error !== 'invalid_request' || typeof grantType !== 'string') return;
+    if (ctx.oidc.client && !ctx.oidc.client.grantTypeAllowed(grantType)) ctx.body = { ...body, error: 'unauthorized_client' };
+  });
+}
+
+/**
  * Castellan's client secret check: the configured digest (or plaintext), constant-time, sent with
  * the registered method only. oidc-provider accepts client_secret_basic and client_secret_post
  * interchangeably; Authelia, like OIDC Registration §2 token_endpoint_auth_method, does not.
@@ -230,11 +266,11 @@ export async function buildProvider(config: Config, issuer: string, storage: Sto
     loadExistingGrant: loadExistingGrant(context),
     cookies: { keys: cookieKeys(config), names: { session: 'castellan_session', interaction: 'castellan_interaction', resume: 'castellan_interaction_resume' }, long: { httpOnly: true, sameSite: 'lax' }, short: { httpOnly: true, sameSite: 'lax' } },
     ttl: {
-      AccessToken: (ctx, token) => lifespanFor(context, token.clientId ?? ctx.oidc?.client?.clientId, 'access_token'),
-      ClientCredentials: (ctx, token) => lifespanFor(context, token.clientId ?? ctx.oidc?.client?.clientId, 'access_token'),
-      AuthorizationCode: (ctx) => lifespanFor(context, ctx.oidc?.client?.clientId, 'authorize_code'),
-      IdToken: (ctx) => lifespanFor(context, ctx.oidc?.client?.clientId, 'id_token'),
-      RefreshToken: (ctx, token) => lifespanFor(context, token.clientId ?? ctx.oidc?.client?.clientId, 'refresh_token'),
+      AccessToken: (ctx, token) => lifespanFor(context, ctx, token.clientId ?? ctx.oidc?.client?.clientId, 'access_token'),
+      ClientCredentials: (ctx, token) => lifespanFor(context, ctx, token.clientId ?? ctx.oidc?.client?.clientId, 'access_token'),
+      AuthorizationCode: (ctx) => lifespanFor(context, ctx, ctx.oidc?.client?.clientId, 'authorize_code'),
+      IdToken: (ctx) => lifespanFor(context, ctx, ctx.oidc?.client?.clientId, 'id_token'),
+      RefreshToken: (ctx, token) => lifespanFor(context, ctx, token.clientId ?? ctx.oidc?.client?.clientId, 'refresh_token'),
       Interaction: 3600,
       Session: Math.max(60, Math.round(config.session.expiration)),
       Grant: GRANT_TTL,
@@ -287,6 +323,7 @@ export async function buildProvider(config: Config, issuer: string, storage: Sto
   provider.proxy = true;
   installSecretComparison(provider, context);
   installKeySelection(provider, clients);
+  reportUnauthorizedGrants(provider);
   return { provider, context };
 }
 

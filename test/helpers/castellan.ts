@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import * as client from 'openid-client';
 import { stringify } from 'yaml';
 import { loadConfig } from '../../src/config/index.ts';
 import { generateDigest } from '../../src/crypto/digest.ts';
@@ -51,6 +52,19 @@ export const DEFAULT_USERS: Record<string, TestUser> = {
   harry: { password: 'hunter2', displayname: 'Harry Potter', email: 'harry.potter@example.com', groups: [] },
 };
 
+/**
+ * A confidential client block: the insecure_secret digest (client_secret_basic), one_factor,
+ * implicit consent, one redirect URI; `extra` overrides or adds any key.
+ */
+export function testClient(clientID: string, redirectURI: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { client_id: clientID, client_secret: KASM_SECRET_DIGEST, authorization_policy: 'one_factor', consent_mode: 'implicit', redirect_uris: [redirectURI], ...extra };
+}
+
+/** openid-client's view of a test client that authenticates with insecure_secret (client_secret_basic). */
+export async function discoverClient(castellan: TestServer, clientID: string, metadata?: Partial<client.ClientMetadata>): Promise<client.Configuration> {
+  return client.discovery(new URL(castellan.issuer), clientID, metadata, client.ClientSecretBasic('insecure_secret'), { execute: [client.allowInsecureRequests] });
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
@@ -62,7 +76,16 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startCastellan(options: TestServerOptions): Promise<TestServer> {
+export interface TestFiles {
+  readonly directory: string;
+  readonly port: number;
+  readonly issuer: string;
+  /** The configuration.yml written, for loadConfig or `castellan serve --config`. */
+  readonly configFile: string;
+}
+
+/** Writes the users file and configuration.yml for a test server without starting it. */
+export async function writeCastellanFiles(options: Omit<TestServerOptions, 'clock'>): Promise<TestFiles> {
   const directory = options.directory ?? (await mkdtemp(join(tmpdir(), 'castellan-test-')));
   const port = options.port ?? (await freePort());
   const issuer = `http://127.0.0.1:${port}`;
@@ -82,8 +105,14 @@ export async function startCastellan(options: TestServerOptions): Promise<TestSe
     storage: { encryption_key: 'a-test-encryption-key-0123456789', local: { path: join(directory, 'db.sqlite3') } },
     ...options.extra,
   };
-  await writeFile(join(directory, 'configuration.yml'), stringify(config));
-  const loaded = await loadConfig({ files: [join(directory, 'configuration.yml')], env: {} });
+  const configFile = join(directory, 'configuration.yml');
+  await writeFile(configFile, stringify(config));
+  return { directory, port, issuer, configFile };
+}
+
+export async function startCastellan(options: TestServerOptions): Promise<TestServer> {
+  const { directory, port, issuer, configFile } = await writeCastellanFiles(options);
+  const loaded = await loadConfig({ files: [configFile], env: {} });
   const logs: string[] = [];
   const sink = new Writable({ write(chunk: Buffer, _e, done) { logs.push(...chunk.toString().split('\n').filter((l) => l !== '')); done(); } });
   const server = await startServer(loaded.config, createLogger(loaded.config.log, sink), { clock: options.clock });

@@ -59,3 +59,15 @@ export function oauthError(error: unknown): string | undefined {
   if (Array.isArray(e.cause)) return (e.cause[0] as { parameters?: { error?: string } } | undefined)?.parameters?.error;
   return (e.cause as { error?: string } | undefined)?.error;
 }
+
+/**
+ * The parameters the authorization endpoint sends straight back to `redirectURI` (query or
+ * fragment) for a request made without a browser session, or undefined when it does not redirect
+ * there (an error page, or the sign-in step).
+ */
+export async function authorizationResponse(url: URL | string, redirectURI: string): Promise<URLSearchParams | undefined> {
+  const response = await new Browser().get(url.toString());
+  if (!response.location?.startsWith(redirectURI)) return undefined;
+  const location = new URL(response.location);
+  return location.hash.length > 1 ? new URLSearchParams(location.hash.slice(1)) : location.searchParams;
+}

@@ -2,7 +2,7 @@
 // redirect URIs, or any https origin when neither is configured) and signed request objects (JAR,
 // RFC 9101) checked against the client's `jwks` and `request_object_signing_alg`.
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, webcrypto } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import * as client from 'openid-client';
 import { Browser } from '../helpers/browser.ts';
@@ -60,7 +60,7 @@ test('CORS: discovery and /jwks.json allow any origin (public documents)', async
   }
 });
 
-function signingKey(pair: ReturnType<typeof generateKeyPairSync>): Promise<CryptoKey> {
+function signingKey(pair: ReturnType<typeof generateKeyPairSync>): Promise<webcrypto.CryptoKey> {
   const der = pair.privateKey.export({ format: 'der', type: 'pkcs8' });
   return crypto.subtle.importKey('pkcs8', der, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['sign']);
 }
