@@ -45,9 +45,9 @@ export function applyClientDefaults(client: Client): void {
     if (hasImplicitPart(responseTypes)) modes.push('fragment');
     client['response_modes'] = modes;
   }
-  if (client['token_endpoint_auth_method'] === undefined) {
-    client['token_endpoint_auth_method'] = client['public'] === true ? 'none' : 'client_secret_basic';
-  }
+  // A confidential client without a method keeps none: it may then use client_secret_basic or
+  // client_secret_post, as Authelia's client reference promises ("accept any supported method").
+  if (client['token_endpoint_auth_method'] === undefined && client['public'] === true) client['token_endpoint_auth_method'] = 'none';
   if (client['token_endpoint_auth_method'] === 'client_secret_jwt' && client['token_endpoint_auth_signing_alg'] === undefined) {
     client['token_endpoint_auth_signing_alg'] = 'HS256';
   }

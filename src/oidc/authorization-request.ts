@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import type { Context, Next } from 'koa';
 import { disallowedAudience, requestedAudience } from './audience.ts';
 import { normalizeResponseType, type ClientPolicy } from './clients.ts';
-import { ROUTES, type ProviderContext } from './provider.ts';
+import { ROUTES, type ProviderContext } from './context.ts';
 
 export interface RequestProblem {
   readonly error: 'invalid_request' | 'invalid_scope' | 'unsupported_response_type';

@@ -34,6 +34,8 @@ export interface ClientPolicy {
   readonly lifespan: string | undefined;
   /** The configured client_secret (digest or plaintext), for Castellan's secret comparison. */
   readonly secret: string | undefined;
+  /** How the secret may be sent: the registered method, or both when none is configured. */
+  readonly secretMethods: readonly ('client_secret_basic' | 'client_secret_post')[];
 }
 
 // oidc-provider implements the OpenID Connect response types; OAuth's bare 'token' is not one.
@@ -98,6 +100,16 @@ export function clientMetadata(client: OIDCClientConfig, oidc: OIDCConfig, keys:
   return metadata;
 }
 
+/**
+ * Authelia's client reference: "If no method is defined the confidential client type will accept
+ * any supported method" — for a secret, that is Basic or the request body.
+ */
+function secretMethods(client: OIDCClientConfig): ClientPolicy['secretMethods'] {
+  const method = client.token_endpoint_auth_method;
+  if (method === 'client_secret_basic' || method === 'client_secret_post') return [method];
+  return method === undefined && !client.public ? ['client_secret_basic', 'client_secret_post'] : [];
+}
+
 export function clientPolicy(client: OIDCClientConfig, oidc: OIDCConfig): ClientPolicy {
   const isPublic = client.public === true;
   const enforce = oidc.enforce_pkce;
@@ -119,6 +131,7 @@ export function clientPolicy(client: OIDCClientConfig, oidc: OIDCConfig): Client
     sector: client.sector_identifier_uri ?? '',
     lifespan: client.lifespan || undefined,
     secret: client.client_secret || undefined,
+    secretMethods: secretMethods(client),
   };
 }
 

@@ -4,7 +4,7 @@
 // ETag and conditional GET, ahead of everything else.
 import { createHash } from 'node:crypto';
 import type { Context, Next } from 'koa';
-import { ROUTES, type ProviderContext } from './provider.ts';
+import { ROUTES, type ProviderContext } from './context.ts';
 
 const DISCOVERY = '/.well-known/openid-configuration';
 const CACHEABLE = new Set([DISCOVERY, ROUTES.jwks]);

@@ -4,7 +4,7 @@
 // here, before any token is looked at: the answer never depends on the token presented.
 import type { Context, Next } from 'koa';
 import { readBody, replaceBody } from './authorization-request.ts';
-import { ROUTES, type ProviderContext } from './provider.ts';
+import { ROUTES, type ProviderContext } from './context.ts';
 
 export function introspectionAccess(context: ProviderContext) {
   return async function confidentialIntrospection(ctx: Context, next: Next): Promise<void> {

@@ -3,7 +3,7 @@
 // renders itself (errors, logout confirmation), in the portal's look.
 import type { Context, Next } from 'koa';
 import type { KoaContextWithOIDC, Provider } from 'oidc-provider';
-import { userForSubject, type ProviderContext, type ProviderPages } from '../oidc/provider.ts';
+import { userForSubject, type ProviderContext, type ProviderPages } from '../oidc/context.ts';
 import type { Storage } from '../storage/database.ts';
 import { csrfToken, verifyCSRF } from './csrf.ts';
 import { allowFormAction } from './security-headers.ts';

@@ -75,7 +75,8 @@ test('seed 003: the pre-release client reference example loads with its old name
   }
   // `sector_identifier: ''` and `token_endpoint_auth_method: ''` mean "not set" in Authelia.
   assert.equal(myapp.sector_identifier_uri, undefined);
-  assert.equal(myapp.token_endpoint_auth_method, 'client_secret_basic');
+  // Unset on a confidential client: Basic or the request body (the seed's "accept any supported method").
+  assert.equal(myapp.token_endpoint_auth_method, undefined);
   assert.equal(myapp.id_token_signed_response_key_id, undefined);
   assert.equal(myapp.require_pushed_authorization_requests, false);
   // pkce_challenge_method implies PKCE even though enforce_pkce (require_pkce) is false.

@@ -41,6 +41,7 @@ before(async () => {
   castellan = await startCastellan({
     clients: [
       confidential('basic-pbkdf2', 'client_secret_basic', { client_secret: KASM_SECRET_DIGEST }),
+      { ...confidential('any-method', 'client_secret_basic', { client_secret: argon2 }), token_endpoint_auth_method: undefined },
       confidential('basic-bcrypt', 'client_secret_basic', { client_secret: bcrypt }),
       confidential('post-argon2', 'client_secret_post', { client_secret: argon2 }),
       confidential('post-plaintext', 'client_secret_post', { client_secret: `$plaintext$${SECRET}` }),
@@ -133,6 +134,17 @@ describe('client_secret_basic and client_secret_post verify the stored digest', 
     test(`${id}: the right secret sent with the other, unregistered method is invalid_client`, async () => {
       // OIDC Registration §2 token_endpoint_auth_method: the registered method is the only one accepted.
       assert.equal(await tokenRequestError(await discover(id, other(SECRET)), id), 'invalid_client');
+    });
+  }
+});
+
+describe('a confidential client that registers no method', () => {
+  // Authelia's client reference (seed 003): "If no method is defined the confidential client type
+  // will accept any supported method" — Basic or the request body, but still only the right secret.
+  for (const [kind, auth] of [['client_secret_basic', client.ClientSecretBasic], ['client_secret_post', client.ClientSecretPost]] as const) {
+    test(`accepts the secret sent with ${kind}`, async () => {
+      await codeFlow(await discover('any-method', auth(SECRET)), 'any-method');
+      assert.equal(await tokenRequestError(await discover('any-method', auth('not_the_secret')), 'any-method'), 'invalid_client');
     });
   }
 });

@@ -73,7 +73,8 @@ function validateClient(client: OIDCClientConfig, at: Path, oidc: OIDCConfig, is
     if (!CLIENT_ID.test(id)) issues.error(path('client_id'), `must only contain RFC 3986 unreserved characters (A-Z a-z 0-9 - . _ ~) but is '${id}'`);
   }
   const isPublic = client.public === true;
-  const method = client.token_endpoint_auth_method;
+  // Unset on a confidential client means client_secret_basic or client_secret_post (a secret is needed).
+  const method = client.token_endpoint_auth_method ?? (client.public === true ? 'none' : 'client_secret_basic');
   const secret = client.client_secret;
   const kind = typeof secret === 'string' && secret !== '' ? secretKind(secret) : undefined;
 

@@ -1,0 +1,61 @@
+// Consent modes (Authelia reference §4.3): implicit assumes consent, pre-configured reuses a
+// remembered consent for exactly the same scopes and audience, explicit always asks; prompt=consent,
+// prompt=login and offline_access always ask. Also keeps the audience granted with each grant.
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import { findConsent } from '../storage/consent.ts';
+import { findGrantAudience, saveGrantAudience } from '../storage/grant-audience.ts';
+import { grantedAudience, requestedAudience } from './audience.ts';
+import { ROUTES, type ProviderContext } from './context.ts';
+
+function requestsForceConsent(ctx: KoaContextWithOIDC): boolean {
+  const prompts = ctx.oidc.prompts;
+  const scopes = String(ctx.oidc.params?.['scope'] ?? '').split(' ');
+  return prompts.has('consent') || prompts.has('login') || scopes.includes('offline_access');
+}
+
+export const GRANT_TTL = 14 * 24 * 3600;
+
+/** Stores the audience granted with a grant, for introspection of its tokens. */
+export function rememberGrantAudience(context: ProviderContext, grantID: string, audience: readonly string[]): void {
+  if (audience.length > 0) saveGrantAudience(context.storage, grantID, audience, context.storage.now() + GRANT_TTL);
+}
+
+/** Introspection reports the granted audience as `aud` (RFC 7662 §2.2), as Authelia does. */
+export function introspectionAudience(context: ProviderContext) {
+  return async function grantAudience(ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> {
+    await next();
+    if (ctx.path !== ROUTES.introspection || !ctx.body || typeof ctx.body !== 'object') return;
+    const body = ctx.body as Record<string, unknown>;
+    const entities = (ctx.oidc?.entities ?? {}) as Record<string, { grantId?: string } | undefined>;
+    const token = entities['AccessToken'] ?? entities['RefreshToken'];
+    if (body['active'] !== true || !token?.grantId || body['aud'] !== undefined) return;
+    const audience = findGrantAudience(context.storage, token.grantId);
+    if (audience.length > 0) body['aud'] = audience;
+  };
+}
+
+/** Consent modes: implicit grants everything, pre-configured reuses a remembered consent, explicit asks. */
+export function loadExistingGrant(context: ProviderContext) {
+  return async (ctx: KoaContextWithOIDC) => {
+    const { provider, client, session, result } = ctx.oidc;
+    const grantID = result?.['consent']?.grantId as string | undefined;
+    if (grantID) return provider.Grant.find(grantID);
+    if (!client || !session?.accountId) return undefined;
+    const policy = context.policies.get(client.clientId);
+    if (!policy || policy.consentMode === 'explicit' || requestsForceConsent(ctx)) return undefined;
+    const scopes = String(ctx.oidc.params?.['scope'] ?? '').split(' ').filter((s) => s !== '');
+    const audience = grantedAudience(policy, requestedAudience(ctx.oidc.params?.['audience']));
+    if (policy.consentMode === 'pre-configured') {
+      const remembered = findConsent(context.storage, { clientID: client.clientId, subject: session.accountId, scopes, audience });
+      if (!remembered) return undefined;
+    }
+    const grant = new provider.Grant({ accountId: session.accountId, clientId: client.clientId });
+    grant.addOIDCScope(scopes.join(' '));
+    const claims = ctx.oidc.claims as { id_token?: Record<string, unknown>; userinfo?: Record<string, unknown> } | undefined;
+    const requestedClaims = [...Object.keys(claims?.id_token ?? {}), ...Object.keys(claims?.userinfo ?? {})];
+    if (requestedClaims.length > 0) grant.addOIDCClaims(requestedClaims);
+    const id = await grant.save();
+    rememberGrantAudience(context, id, audience);
+    return grant;
+  };
+}
