@@ -1,7 +1,7 @@
 // Token lifetimes with Authelia's precedence: lifespans.custom.<client lifespan>.grants.<grant>.<token>,
 // then lifespans.custom.<client lifespan>.<token>, then lifespans.<token>.
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import type { CustomLifespanConfig } from '../config/types.ts';
+import type { CustomLifespanConfig, SessionConfig } from '../config/types.ts';
 import type { ProviderContext } from './context.ts';
 
 type LifespanGrant = keyof NonNullable<CustomLifespanConfig['grants']>;
@@ -30,4 +30,32 @@ export function lifespanFor(context: ProviderContext, ctx: KoaContextWithOIDC | 
   const grant = token === 'authorize_code' ? undefined : lifespanGrant(ctx);
   const perGrant = grant ? custom?.grants?.[grant]?.[token] : undefined;
   return Math.max(1, Math.round(perGrant ?? custom?.[token] ?? context.oidc.lifespans[token]));
+}
+
+export interface SessionTimes {
+  readonly expiration: number;
+  readonly inactivity: number;
+  /** -1 disables remember me. */
+  readonly rememberMe: number;
+}
+
+/** The session timing of the issuer's cookie: its own values, else the session section's. */
+export function sessionTimes(session: SessionConfig): SessionTimes {
+  const cookie = session.cookies?.[0];
+  return {
+    expiration: cookie?.expiration ?? session.expiration,
+    inactivity: cookie?.inactivity ?? session.inactivity,
+    rememberMe: cookie?.remember_me ?? session.remember_me,
+  };
+}
+
+/**
+ * Authelia's session lifetime, recomputed each time oidc-provider saves the session (every request
+ * that uses it): a remembered session lasts remember_me from sign-in; any other ends after
+ * `inactivity` without use, and `expiration` after sign-in at the latest.
+ */
+export function sessionLifetime(times: SessionTimes, session: { loginTs?: number; transient?: boolean }, now: number): number {
+  const elapsed = session.loginTs ? Math.max(0, now - session.loginTs) : 0;
+  if (!session.transient && session.loginTs && times.rememberMe > 0) return Math.max(1, Math.round(times.rememberMe - elapsed));
+  return Math.max(1, Math.round(Math.min(times.inactivity, times.expiration - elapsed)));
 }

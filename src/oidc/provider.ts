@@ -17,7 +17,7 @@ import { GRANT_TTL, loadExistingGrant } from './consent-policy.ts';
 import { levelFor, ROUTES, userForSubject, type ProviderContext, type ProviderPages } from './context.ts';
 import { corsAllowed } from './cors.ts';
 import { installKeySelection, providerSigningKeys } from './keys.ts';
-import { lifespanFor } from './lifespans.ts';
+import { lifespanFor, sessionLifetime, sessionTimes } from './lifespans.ts';
 
 const SIGNING_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'];
 const HMAC_ALGS = ['HS256', 'HS384', 'HS512'];
@@ -131,7 +131,7 @@ export async function buildProvider(config: Config, issuer: string, storage: Sto
       IdToken: (ctx) => lifespanFor(context, ctx, ctx.oidc?.client?.clientId, 'id_token'),
       RefreshToken: (ctx, token) => lifespanFor(context, ctx, token.clientId ?? ctx.oidc?.client?.clientId, 'refresh_token'),
       Interaction: 3600,
-      Session: Math.max(60, Math.round(config.session.expiration)),
+      Session: (_ctx, session) => sessionLifetime(sessionTimes(config.session), session as { loginTs?: number; transient?: boolean }, storage.now()),
       Grant: GRANT_TTL,
       PushedAuthorizationRequest: 300,
     },

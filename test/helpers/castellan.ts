@@ -29,6 +29,8 @@ export interface TestServerOptions {
   readonly oidc?: Record<string, unknown>;
   /** Merged into the top level. */
   readonly extra?: Record<string, unknown>;
+  /** Merged into `session` (the cookie for the test issuer stays). */
+  readonly session?: Record<string, unknown>;
   /** Reuse a directory (and its database) from an earlier server. */
   readonly directory?: string;
   readonly port?: number;
@@ -101,7 +103,7 @@ export async function writeCastellanFiles(options: Omit<TestServerOptions, 'cloc
     log: { level: 'debug', format: 'json' },
     identity_providers: { oidc: { hmac_secret: 'a-test-hmac-secret-that-is-long-enough-0123456789', ...options.oidc, clients: options.clients } },
     authentication_backend: { file: { path: join(directory, 'users.yml') } },
-    session: { secret: 'a-test-session-secret-0123456789', cookies: [{ domain: '127.0.0.1', authelia_url: issuer }] },
+    session: { secret: 'a-test-session-secret-0123456789', ...options.session, cookies: [{ domain: '127.0.0.1', authelia_url: issuer }] },
     storage: { encryption_key: 'a-test-encryption-key-0123456789', local: { path: join(directory, 'db.sqlite3') } },
     ...options.extra,
   };
