@@ -16,6 +16,7 @@ import { introspectionAccess } from './oidc/introspection-access.ts';
 import { precomputedDocuments } from './oidc/discovery.ts';
 import { introspectionAudience } from './oidc/consent-policy.ts';
 import { buildProvider, type BuiltProvider } from './oidc/provider.ts';
+import { ROUTES } from './oidc/context.ts';
 import { interactionRoutes } from './portal/interactions.ts';
 import { portalPages, portalRoutes } from './portal/routes.ts';
 import { allowFormAction, securityHeaders } from './portal/security-headers.ts';
@@ -42,11 +43,23 @@ export function issuerOf(config: Config): string {
   return url.replace(/\/+$/, '');
 }
 
-/** Forgets X-Forwarded-* headers unless the peer is a trusted proxy (server.trusted_proxies). */
+/**
+ * Forgets X-Forwarded-* headers unless the peer is a trusted proxy (server.trusted_proxies). From a
+ * trusted proxy, the client address is the right-most X-Forwarded-For entry that is not itself a
+ * trusted proxy: entries further left were written by the client and prove nothing.
+ */
 function trustProxies(trusted: readonly string[]) {
   const isTrusted = networkMatcher(trusted);
   return async function trustedProxyHeaders(ctx: Context, next: Next): Promise<void> {
-    if (!isTrusted(ctx.req.socket.remoteAddress)) for (const header of FORWARDED) delete ctx.req.headers[header];
+    const peer = ctx.req.socket.remoteAddress;
+    if (!isTrusted(peer)) {
+      for (const header of FORWARDED) delete ctx.req.headers[header];
+    } else {
+      const chain = String(ctx.req.headers['x-forwarded-for'] ?? '').split(',').map((a) => a.trim()).filter((a) => a !== '');
+      let client = peer;
+      while (chain.length > 0 && isTrusted(client)) client = chain.pop();
+      if (client) ctx.request.ip = client;
+    }
     await next();
   };
 }
@@ -55,6 +68,8 @@ function requestLog(logger: Logger) {
   return async function requestLogging(ctx: Context, next: Next): Promise<void> {
     const started = process.hrtime.bigint();
     const id = randomUUID();
+    // Read before the request runs: a destroyed socket (e.g. an oversized body) has no address after.
+    const ip = ctx.ip;
     ctx.state['requestID'] = id;
     ctx.set('X-Request-ID', id);
     try {
@@ -62,7 +77,7 @@ function requestLog(logger: Logger) {
     } finally {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       // The path only: query strings carry codes, states and tokens.
-      logger.debug({ request_id: id, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 10) / 10, ip: ctx.ip }, 'request');
+      logger.debug({ request_id: id, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 10) / 10, ip }, 'request');
     }
   };
 }
@@ -87,9 +102,28 @@ function hostCheck(issuer: string, exempt: readonly string[]) {
  */
 async function formPostTargets(ctx: Context, next: Next): Promise<void> {
   await next();
-  const oidc = (ctx as Context & { oidc?: { params?: Record<string, unknown> } }).oidc;
+  const oidc = (ctx as Context & { oidc?: { params?: Record<string, unknown>; client?: { redirectUriAllowed(uri: string): boolean } } }).oidc;
   const target = oidc?.params?.['redirect_uri'];
-  if (typeof target === 'string' && oidc?.params?.['response_mode'] === 'form_post' && ctx.response.is('html')) allowFormAction(ctx, target);
+  const verified = typeof target === 'string' && oidc?.client?.redirectUriAllowed(target) === true;
+  if (verified && oidc?.params?.['response_mode'] === 'form_post' && ctx.response.is('html')) allowFormAction(ctx, target);
+}
+
+const CANONICAL_PATHS = new Map([...Object.values(ROUTES), '/.well-known/openid-configuration'].map((p) => [p.toLowerCase(), p]));
+
+/**
+ * oidc-provider's router matches paths case-insensitively and with a trailing slash; Castellan's own
+ * checks match the exact paths. Variants are refused so that no request reaches an endpoint around them.
+ */
+async function canonicalPaths(ctx: Context, next: Next): Promise<void> {
+  const normalized = ctx.path.toLowerCase().replace(/\/+$/, '');
+  const canonical = CANONICAL_PATHS.get(normalized);
+  if (canonical !== undefined && canonical !== ctx.path) {
+    ctx.status = 404;
+    ctx.type = 'text/plain';
+    ctx.body = `Not found; the endpoint is ${canonical}\n`;
+    return;
+  }
+  await next();
 }
 
 /** Authelia also serves the metadata at RFC 8414's path; it is the same document. */
@@ -123,6 +157,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     provider.use(formPostTargets);
     provider.use(hostCheck(issuer, ['/api/health']));
     provider.use(authorizationServerMetadata);
+    provider.use(canonicalPaths);
     provider.use(precomputedDocuments(context));
     provider.use(authorizationRequestRules(context));
     provider.use(introspectionAudience(context) as never);

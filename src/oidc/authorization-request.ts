@@ -54,6 +54,8 @@ export function reviewAuthorizationParameters(params: URLSearchParams, policy: C
     }
     if (method === 'plain') {
       if (!context.oidc.enable_pkce_plain_challenge) return { error: 'invalid_request', description: "The PKCE challenge method 'plain' is not allowed; use 'S256'." };
+      // RFC 7636 §4.2: a plain challenge is the verifier itself, so it has the verifier's format.
+      if (!/^[A-Za-z0-9._~-]{43,128}$/.test(challenge)) return { error: 'invalid_request', description: 'The code_challenge must be 43 to 128 characters from A-Z a-z 0-9 - . _ ~.' };
       params.set('code_challenge', createHash('sha256').update(challenge, 'ascii').digest('base64url'));
       params.set('code_challenge_method', 'S256');
     }
@@ -100,13 +102,17 @@ export function replaceBody(ctx: Context, body: string): void {
   };
 }
 
+const BODY_LIMIT = 56 * 1024;
+
 /** Reads a form body oidc-provider has not read yet (at most its 56 KiB limit). */
 export async function readBody(ctx: Context): Promise<string> {
+  // Refuse by the declared length first, so an oversized body is answered rather than cut off.
+  if ((ctx.request.length ?? 0) > BODY_LIMIT) ctx.throw(413, 'request entity too large');
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > 56 * 1024) ctx.throw(413, 'request entity too large');
+    if (size > BODY_LIMIT) ctx.throw(413, 'request entity too large');
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -114,7 +120,7 @@ export async function readBody(ctx: Context): Promise<string> {
 
 export function authorizationRequestRules(context: ProviderContext) {
   return async function authorizationRequests(ctx: Context, next: Next): Promise<void> {
-    const isAuthorization = ctx.path === ROUTES.authorization && ctx.method === 'GET';
+    const isAuthorization = ctx.path === ROUTES.authorization && (ctx.method === 'GET' || ctx.method === 'HEAD');
     const isPAR = ctx.path === ROUTES.pushed_authorization_request && ctx.method === 'POST' && ctx.is('application/x-www-form-urlencoded') !== false;
     if (!isAuthorization && !isPAR) return next();
     const params = isAuthorization ? new URLSearchParams(ctx.querystring) : new URLSearchParams(await readBody(ctx));

@@ -51,3 +51,16 @@ export function accountClaims(subject: string, user: User): Claims {
     groups: [...user.groups],
   };
 }
+
+// Claims about the authentication itself, never gated by a scope (OIDC Core §2, §5.5.1).
+const PROTOCOL_CLAIMS = new Set(['sub', 'auth_time', 'acr', 'amr', 'sid', 'iss']);
+
+/**
+ * Splits claims asked for with the `claims` parameter into those the granted scopes allow and the
+ * rest: the parameter may pick claims within the consented scopes, never widen them.
+ */
+export function claimsWithinScopes(requested: readonly string[], scopes: readonly string[]): { allowed: string[]; rejected: string[] } {
+  const permitted = new Set<string>([...PROTOCOL_CLAIMS, ...scopes.flatMap((s) => (SCOPE_CLAIMS as Record<string, readonly string[]>)[s] ?? [])]);
+  const unique = [...new Set(requested)];
+  return { allowed: unique.filter((c) => permitted.has(c)), rejected: unique.filter((c) => !permitted.has(c)) };
+}

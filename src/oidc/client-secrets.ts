@@ -10,6 +10,8 @@ import type { ProviderContext } from './context.ts';
  * interchangeably). A confidential client that registers no method may use either, as Authelia's
  * client reference promises.
  */
+const MAX_SECRET_LENGTH = 1024;
+
 export function installSecretComparison(provider: Provider, context: ProviderContext): void {
   const digests = new Map<string, Digest>();
   for (const policy of context.policies.values()) if (policy.secret) digests.set(policy.clientID, parseDigest(policy.secret, { allowPlaintext: true }));
@@ -19,7 +21,8 @@ export function installSecretComparison(provider: Provider, context: ProviderCon
     const allowed = context.policies.get(this.clientId)?.secretMethods ?? [this.clientAuthMethod];
     if (!allowed.includes(presented as never)) throw new errors.InvalidClientAuth('the provided authentication mechanism does not match the registered client authentication method');
     const digest = digests.get(this.clientId);
-    if (!digest || typeof actual !== 'string' || actual === '') return false;
+    // Real secrets are short; a huge one would only buy an attacker hashing time (sha2crypt grows with length).
+    if (!digest || typeof actual !== 'string' || actual === '' || actual.length > MAX_SECRET_LENGTH) return false;
     return verifyDigest(digest, actual);
   };
 }

@@ -1,7 +1,8 @@
 // Registered clients: each configured client becomes oidc-provider client metadata (the protocol
 // part) plus a ClientPolicy (what Castellan decides itself: consent, authorization policy, PKCE and
 // response-mode rules, pairwise sector, audience). Config is already validated when this runs.
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, randomBytes } from 'node:crypto';
+import { parseDigest } from '../crypto/digest.ts';
 import type { JWK } from 'jose';
 import type { ClientAuthMethod, ClientMetadata, ResponseType, SigningAlgorithmWithNone } from 'oidc-provider';
 import type { OIDCClientConfig, OIDCConfig } from '../config/types.ts';
@@ -54,6 +55,10 @@ function publicJWK(entry: NonNullable<OIDCClientConfig['jwks']>[number]): JWK {
   return { ...jwk, kid: entry.key_id, alg: entry.algorithm ?? info.defaultAlgorithm, use: entry.use ?? 'sig' };
 }
 
+function isDigest(secret: string): boolean {
+  return parseDigest(secret, { allowPlaintext: true }).algorithm !== 'plaintext';
+}
+
 function pairwiseSectorURI(client: OIDCClientConfig): string | undefined {
   const sector = client.sector_identifier_uri;
   if (!sector) return undefined;
@@ -84,7 +89,9 @@ export function clientMetadata(client: OIDCClientConfig, oidc: OIDCConfig, keys:
   if (!client.public && method !== 'none' && method !== 'private_key_jwt' && client.client_secret) {
     // A digest is opaque to oidc-provider: Castellan's compareClientSecret verifies it. Only a
     // plaintext secret (required for client_secret_jwt and HS* algorithms) is used as an HMAC key.
-    metadata.client_secret = client.client_secret.startsWith('$plaintext$') ? client.client_secret.slice('$plaintext$'.length) : client.client_secret;
+    // A digest must never become an HMAC key (anyone holding the configuration could then sign as
+    // the client): oidc-provider gets a random stand-in, and compareClientSecret checks the digest.
+    metadata.client_secret = client.client_secret.startsWith('$plaintext$') ? client.client_secret.slice('$plaintext$'.length) : isDigest(client.client_secret) ? randomBytes(32).toString('base64url') : client.client_secret;
   }
   if (userinfoAlg && (userinfoAlg as string) !== 'none') metadata.userinfo_signed_response_alg = userinfoAlg;
   if (client.token_endpoint_auth_signing_alg && (method === 'private_key_jwt' || method === 'client_secret_jwt')) metadata.token_endpoint_auth_signing_alg = client.token_endpoint_auth_signing_alg;

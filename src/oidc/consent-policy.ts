@@ -5,6 +5,7 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import { findConsent } from '../storage/consent.ts';
 import { findGrantAudience, saveGrantAudience } from '../storage/grant-audience.ts';
 import { grantedAudience, requestedAudience } from './audience.ts';
+import { claimsWithinScopes } from './claims.ts';
 import { ROUTES, type ProviderContext } from './context.ts';
 
 function requestsForceConsent(ctx: KoaContextWithOIDC): boolean {
@@ -34,6 +35,16 @@ export function introspectionAudience(context: ProviderContext) {
   };
 }
 
+/**
+ * Grants the claims of a `claims` request that the granted scopes cover and records the others as
+ * rejected (so oidc-provider does not ask again), never returning them.
+ */
+export function addRequestedClaims(grant: { addOIDCClaims(c: string[]): void; rejectOIDCClaims(c: string[]): void }, requested: readonly string[], scopes: readonly string[]): void {
+  const { allowed, rejected } = claimsWithinScopes(requested, scopes);
+  if (allowed.length > 0) grant.addOIDCClaims(allowed);
+  if (rejected.length > 0) grant.rejectOIDCClaims(rejected);
+}
+
 /** Consent modes: implicit grants everything, pre-configured reuses a remembered consent, explicit asks. */
 export function loadExistingGrant(context: ProviderContext) {
   return async (ctx: KoaContextWithOIDC) => {
@@ -49,11 +60,13 @@ export function loadExistingGrant(context: ProviderContext) {
       const remembered = findConsent(context.storage, { clientID: client.clientId, subject: session.accountId, scopes, audience });
       if (!remembered) return undefined;
     }
-    const grant = new provider.Grant({ accountId: session.accountId, clientId: client.clientId });
+    // Reuse this session's grant for the client rather than adding one per authorization.
+    const previousID = session.grantIdFor(client.clientId);
+    const previous = previousID ? await provider.Grant.find(previousID) : undefined;
+    const grant = previous && previous.accountId === session.accountId ? previous : new provider.Grant({ accountId: session.accountId, clientId: client.clientId });
     grant.addOIDCScope(scopes.join(' '));
     const claims = ctx.oidc.claims as { id_token?: Record<string, unknown>; userinfo?: Record<string, unknown> } | undefined;
-    const requestedClaims = [...Object.keys(claims?.id_token ?? {}), ...Object.keys(claims?.userinfo ?? {})];
-    if (requestedClaims.length > 0) grant.addOIDCClaims(requestedClaims);
+    addRequestedClaims(grant, [...Object.keys(claims?.id_token ?? {}), ...Object.keys(claims?.userinfo ?? {})], scopes);
     const id = await grant.save();
     rememberGrantAudience(context, id, audience);
     return grant;

@@ -5,7 +5,7 @@ import type { Context, Next } from 'koa';
 import type { Provider } from 'oidc-provider';
 import { subjectFor } from '../storage/subjects.ts';
 import { saveConsent } from '../storage/consent.ts';
-import { rememberGrantAudience } from '../oidc/consent-policy.ts';
+import { addRequestedClaims, rememberGrantAudience } from '../oidc/consent-policy.ts';
 import { levelFor, userForSubject, type ProviderContext } from '../oidc/context.ts';
 import { grantedAudience, requestedAudience } from '../oidc/audience.ts';
 import type { ClientPolicy } from '../oidc/clients.ts';
@@ -157,7 +157,7 @@ async function submitConsent(options: InteractionOptions, ctx: Context, details:
   if (!grant) throw new Error('grant not found');
   const missing = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
   if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
-  if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+  if (missing.missingOIDCClaims) addRequestedClaims(grant, missing.missingOIDCClaims, requestedScopes(details));
   for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
   const grantId = await grant.save();
   const audience = audienceOf(details, policy);

@@ -11,6 +11,12 @@ export interface Response {
 
 export class Browser {
   private readonly cookies = new Map<string, Map<string, string>>();
+  private readonly extraHeaders: Readonly<Record<string, string>>;
+
+  /** `extraHeaders` go with every request (e.g. X-Forwarded-For as a proxy would add it). */
+  constructor(extraHeaders: Readonly<Record<string, string>> = {}) {
+    this.extraHeaders = extraHeaders;
+  }
 
   private cookieHeader(url: URL): string {
     const jar = this.cookies.get(url.host);
@@ -37,7 +43,7 @@ export class Browser {
 
   async request(method: string, target: string, body?: URLSearchParams): Promise<Response> {
     const url = new URL(target);
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...this.extraHeaders };
     const cookie = this.cookieHeader(url);
     if (cookie) headers['cookie'] = cookie;
     if (body) headers['content-type'] = 'application/x-www-form-urlencoded';

@@ -82,6 +82,9 @@ export function validateProviderOptions(config: Config, issues: IssueCollector):
   const entropy = oidc.minimum_parameter_entropy;
   if (entropy === -1) issues.warn([...OIDC, 'minimum_parameter_entropy'], 'is -1, which disables the check of state and nonce length; this is unsafe');
   else if (typeof entropy === 'number' && entropy > 0 && entropy < 8) issues.warn([...OIDC, 'minimum_parameter_entropy'], `is ${entropy}, which is unsafe: it should be at least 8`);
+  if (oidc.enforce_pkce === 'never' && (oidc.clients ?? []).some((c) => c.public === true && c.require_pkce !== true && !c.pkce_challenge_method)) {
+    issues.warn([...OIDC, 'enforce_pkce'], "is 'never', so public clients may use the authorization code flow without PKCE, which RFC 9700 §2.1.1 forbids", "use 'public_clients_only' (the default), or set require_pkce: true on each public client");
+  }
   validateCORS(oidc, issues);
   validatePolicies(oidc, issues);
 }
