@@ -6,6 +6,7 @@ import { CRYPTO_HASH_GENERATE_COMMANDS } from './crypto-hash-generate.ts';
 import { CRYPTO_HASH_VALIDATE } from './crypto-hash-validate.ts';
 import { CRYPTO_PAIR_COMMANDS } from './crypto-pair.ts';
 import { CRYPTO_RAND } from './crypto-rand.ts';
+import { STORAGE_USER_TOTP_COMMANDS } from './storage-user-totp.ts';
 
 export const COMMANDS: readonly Command[] = [
   SERVE,
@@ -15,4 +16,5 @@ export const COMMANDS: readonly Command[] = [
   CRYPTO_HASH_VALIDATE,
   CRYPTO_RAND,
   ...CRYPTO_PAIR_COMMANDS,
+  ...STORAGE_USER_TOTP_COMMANDS,
 ];

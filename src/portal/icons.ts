@@ -26,3 +26,19 @@ export const SIGN_OUT_ICON: SafeHTML = icon('status-icon', `<g ${STROKE}><path d
 export const SUCCESS_ICON: SafeHTML = icon('status-icon status-icon-success', `<g ${STROKE}><circle cx="12" cy="12" r="9"/><path d="M8 12.5l2.75 2.75L16 10"/></g>`);
 
 export const FORWARD_ICON: SafeHTML = icon('status-icon', `<g ${STROKE}><path d="M5 12h14M13 6l6 6-6 6"/></g>`);
+
+// Second factor. The method icons come in two sizes: a page's header (status-icon) and a list row (method-icon).
+const AUTHENTICATOR = `<g ${STROKE}><rect x="6" y="2.5" width="12" height="19" rx="2.5"/><path d="M11 18.5h2M9.25 10.5h.01M12 10.5h.01M14.75 10.5h.01"/></g>`;
+const PASSKEY = `<g ${STROKE}><circle cx="8" cy="16" r="5"/><path d="M11.5 12.5 20.5 3.5M17.25 6.75 20 9.5M14.75 9.25l2 2"/></g>`;
+
+export const AUTHENTICATOR_ICON: SafeHTML = icon('status-icon', AUTHENTICATOR);
+
+export const AUTHENTICATOR_METHOD_ICON: SafeHTML = icon('method-icon', AUTHENTICATOR);
+
+export const PASSKEY_ICON: SafeHTML = icon('status-icon', PASSKEY);
+
+export const PASSKEY_METHOD_ICON: SafeHTML = icon('method-icon', PASSKEY);
+
+export const LOCK_ICON: SafeHTML = icon('status-icon', `<g ${STROKE}><rect x="4.5" y="10.5" width="15" height="10.5" rx="2"/><path d="M8 10.5v-3a4 4 0 0 1 8 0v3M12 14.75v2.5"/></g>`);
+
+export const SHIELD_ICON: SafeHTML = icon('status-icon', `<g ${STROKE}><path d="M12 3 19.5 6v5.5c0 4.4-3.1 8.2-7.5 9.5-4.4-1.3-7.5-5.1-7.5-9.5V6Z"/><path d="M9 12l2.25 2.25L15.25 10"/></g>`);

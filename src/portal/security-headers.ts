@@ -59,6 +59,8 @@ export const CSP_DIRECTIVES: ReadonlyArray<readonly [string, (inputs: PolicyInpu
   ['script-src', ({ nonce }) => [`'nonce-${nonce}'`]],
   ['style-src', () => ["'self'"]],
   ['img-src', () => ["'self'", 'data:']],
+  // The passkey page fetches its WebAuthn options from the portal itself.
+  ['connect-src', () => ["'self'"]],
   ['form-action', ({ formActionOrigins }) => ["'self'", ...formActionOrigins]],
   ['frame-ancestors', () => ["'none'"]],
   ['base-uri', () => ["'none'"]],

@@ -214,7 +214,7 @@ test('validating {} fills the static defaults of the always-present sections', (
   assert.deepEqual(doc['server'], { address: 'tcp://:9091/', trusted_proxies: ['127.0.0.0/8', '::1/128'] });
   assert.deepEqual(doc['log'], { level: 'info', format: 'text' });
   assert.deepEqual(doc['session'], { name: 'authelia_session', same_site: 'lax', inactivity: '5m', expiration: '1h', remember_me: '1M' });
-  assert.deepEqual(doc['regulation'], { modes: ['user'], max_retries: 3, find_time: '2m', ban_time: '5m' });
+  assert.deepEqual(doc['regulation'], { modes: ['user', 'ip'], max_retries: 3, find_time: '2m', ban_time: '5m' });
   assert.deepEqual(doc['authentication_backend'], { refresh_interval: '5m' });
   assert.equal((doc['totp'] as Doc)['digits'], 6);
   assert.deepEqual((doc['webauthn'] as Doc)['selection_criteria'], { attachment: 'cross-platform', discoverability: 'discouraged', user_verification: 'preferred' });

@@ -21,7 +21,7 @@ describe('contentSecurityPolicy', () => {
   test('is the portal policy, in order', () => {
     assert.equal(
       contentSecurityPolicy({ nonce: 'abc', formActionOrigins: ['https://app.example.com'] }),
-      "default-src 'none'; script-src 'nonce-abc'; style-src 'self'; img-src 'self' data:; form-action 'self' https://app.example.com; frame-ancestors 'none'; base-uri 'none'",
+      "default-src 'none'; script-src 'nonce-abc'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self' https://app.example.com; frame-ancestors 'none'; base-uri 'none'",
     );
   });
 });
