@@ -18,6 +18,8 @@ import { introspectionAudience } from './oidc/consent-policy.ts';
 import { buildProvider, type BuiltProvider } from './oidc/provider.ts';
 import { ROUTES } from './oidc/context.ts';
 import { interactionRoutes } from './portal/interactions.ts';
+import { createRegulator } from './identity/regulation.ts';
+import { createTimingPad, type TimingPadOptions } from './identity/timing.ts';
 import { portalPages, portalRoutes } from './portal/routes.ts';
 import { allowFormAction, securityHeaders } from './portal/security-headers.ts';
 import { openStorage, type Storage } from './storage/database.ts';
@@ -135,6 +137,8 @@ async function authorizationServerMetadata(ctx: Context, next: Next): Promise<vo
 export interface ServerOptions {
   /** Milliseconds since the epoch for storage (consent and token expiry); tests pass a controllable clock. */
   readonly clock?: () => number;
+  /** The first-factor timing pad (Authelia's defaults unless given; tests make it instant). */
+  readonly timing?: TimingPadOptions;
 }
 
 export async function startServer(config: Config, logger: Logger, options: ServerOptions = {}): Promise<RunningServer> {
@@ -163,7 +167,9 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     provider.use(introspectionAudience(context) as never);
     provider.use(introspectionAccess(context));
     provider.use(portalRoutes({ provider, context, storage, csrfSecret: secret }));
-    provider.use(interactionRoutes({ provider, context, csrfSecret: secret }));
+    // Second-factor failures count towards bans too: a known password must not allow guessing codes.
+    const regulator = createRegulator(storage, config.regulation, { regulatedKinds: ['1fa', 'totp', 'webauthn'] });
+    provider.use(interactionRoutes({ provider, context, csrfSecret: secret, regulator, timingPad: createTimingPad(options.timing) }));
 
     const stopPurging = startPurging(storage, 10 * 60 * 1000);
     const server: Server = createServer(provider.callback());

@@ -1,34 +1,27 @@
-// The sign-in and consent steps oidc-provider hands over to the portal (`/interaction/:uid`):
-// show the page, check the CSRF token, authenticate, apply the client's authorization policy and
-// consent mode, and give the result back to oidc-provider, which finishes the protocol.
+// The sign-in and consent steps oidc-provider hands over to the portal (`/interaction/:uid/…`):
+// show the page, check the CSRF token, authenticate (with brute-force regulation and padded timing),
+// ask for a second factor when the client's policy needs one, apply the consent mode, and give the
+// result back to oidc-provider, which finishes the protocol.
 import type { Context, Next } from 'koa';
-import type { Provider } from 'oidc-provider';
-import { subjectFor } from '../storage/subjects.ts';
-import { saveConsent } from '../storage/consent.ts';
 import { addRequestedClaims, rememberGrantAudience } from '../oidc/consent-policy.ts';
-import { levelFor, userForSubject, type ProviderContext } from '../oidc/context.ts';
+import { levelFor, userForSubject } from '../oidc/context.ts';
 import { grantedAudience, requestedAudience } from '../oidc/audience.ts';
 import type { ClientPolicy } from '../oidc/clients.ts';
-import { csrfToken, verifyCSRF } from './csrf.ts';
-import { allowFormAction } from './security-headers.ts';
+import { saveConsent } from '../storage/consent.ts';
+import { subjectFor } from '../storage/subjects.ts';
+import { verifyCSRF } from './csrf.ts';
+import { FIELDS } from './fields.ts';
 import { field, readForm } from './form.ts';
+import { allowRedirectTarget, csrfFor, finishWithError, nonce, page, requestedScopes, stepURL, type Details, type InteractionOptions, type Step } from './interaction-support.ts';
+import { awaitsSecondFactor, saveState, showMethods, showSecondFactor, submitReauthentication, submitTOTP, submitTOTPEnrolment, submitWebAuthn, webAuthnOptions } from './second-factor.ts';
 import { renderConsent } from './views/consent.ts';
 import { renderError } from './views/error.ts';
 import { renderSignIn, SIGN_IN_FAILED } from './views/sign-in.ts';
 
-const PATH = /^\/interaction\/([A-Za-z0-9_-]{10,128})(?:\/(login|consent))?$/;
+export type { InteractionOptions } from './interaction-support.ts';
 
-export interface InteractionOptions {
-  readonly provider: Provider;
-  readonly context: ProviderContext;
-  readonly csrfSecret: Buffer;
-}
-
-type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
-
-function requestedScopes(details: Details): string[] {
-  return String(details.params['scope'] ?? '').split(' ').filter((s) => s !== '');
-}
+const PATH = /^\/interaction\/([A-Za-z0-9_-]{10,128})(\/(?:login|consent|methods|totp|totp\/enrol|webauthn|webauthn\/options|reauth))?$/;
+const DENIED = 'The authorization policy of this application does not allow your account to sign in.';
 
 function audienceOf(details: Details, policy: ClientPolicy): string[] {
   return grantedAudience(policy, requestedAudience(details.params['audience']));
@@ -39,62 +32,22 @@ function forcesExplicitConsent(details: Details): boolean {
   return prompt.includes('consent') || prompt.includes('login') || requestedScopes(details).includes('offline_access');
 }
 
-async function finishWithError(options: InteractionOptions, ctx: Context, description: string): Promise<void> {
-  await options.provider.interactionFinished(ctx.req, ctx.res, { error: 'access_denied', error_description: description }, { mergeWithLastSubmission: false });
-  ctx.respond = false;
+function rememberMeOffered(step: Step): boolean {
+  return step.options.context.config.session.remember_me !== -1;
 }
 
-const DENIED = 'The authorization policy of this application does not allow your account to sign in.';
-const NEEDS_SECOND_FACTOR = 'This application requires two-factor authentication, which this Castellan server does not offer yet.';
-
-/** Ends the interaction when the signed-in user may not use this client; true when it did. */
-async function enforcePolicy(options: InteractionOptions, ctx: Context, policy: ClientPolicy, subject: string): Promise<boolean> {
-  const user = await userForSubject(options.context, subject);
-  if (!user) return false;
-  const level = levelFor(options.context, policy, user, ctx.ip);
-  if (level === 'deny') await finishWithError(options, ctx, DENIED);
-  else if (level === 'two_factor') await finishWithError(options, ctx, NEEDS_SECOND_FACTOR);
-  return level !== 'one_factor';
+function showSignIn(step: Step, error?: string, username?: string): void {
+  allowRedirectTarget(step);
+  page(step.ctx, error ? 401 : 200, renderSignIn({ action: stepURL(step, '/login'), csrfToken: csrfFor(step), clientName: step.policy.name, username, error, rememberMe: rememberMeOffered(step), nonce: nonce(step.ctx) }));
 }
 
-/**
- * Sign-in and consent forms end in redirects to the client's redirect URI (already verified by
- * oidc-provider); browsers apply the page's form-action to that whole chain.
- */
-function allowRedirectTarget(ctx: Context, details: Details): void {
-  const target = details.params['redirect_uri'];
-  if (typeof target === 'string') allowFormAction(ctx, target);
-}
-
-function page(ctx: Context, status: number, body: string): void {
-  ctx.status = status;
-  ctx.type = 'html';
-  ctx.body = body;
-}
-
-function rememberMeOffered(options: InteractionOptions): boolean {
-  return options.context.config.session.remember_me !== -1;
-}
-
-async function showSignIn(options: InteractionOptions, ctx: Context, details: Details, policy: ClientPolicy, error?: string, username?: string): Promise<void> {
-  allowRedirectTarget(ctx, details);
-  page(ctx, error ? 401 : 200, renderSignIn({
-    action: `/interaction/${details.uid}/login`,
-    csrfToken: csrfToken(options.csrfSecret, details.uid),
-    clientName: policy.name,
-    username,
-    error,
-    rememberMe: rememberMeOffered(options),
-    nonce: ctx.state['cspNonce'] as string,
-  }));
-}
-
-async function showConsent(options: InteractionOptions, ctx: Context, details: Details, policy: ClientPolicy): Promise<void> {
-  const user = details.session?.accountId ? await userForSubject(options.context, details.session.accountId) : undefined;
-  allowRedirectTarget(ctx, details);
-  page(ctx, 200, renderConsent({
-    action: `/interaction/${details.uid}/consent`,
-    csrfToken: csrfToken(options.csrfSecret, details.uid),
+async function showConsent(step: Step): Promise<void> {
+  const { details, policy } = step;
+  const user = details.session?.accountId ? await userForSubject(step.options.context, details.session.accountId) : undefined;
+  allowRedirectTarget(step);
+  page(step.ctx, 200, renderConsent({
+    action: stepURL(step, '/consent'),
+    csrfToken: csrfFor(step),
     clientName: policy.name,
     clientID: policy.clientID,
     scopes: requestedScopes(details),
@@ -102,56 +55,75 @@ async function showConsent(options: InteractionOptions, ctx: Context, details: D
     username: user?.username ?? '',
     displayName: user?.displayName ?? user?.username ?? '',
     showRemember: policy.consentMode === 'pre-configured' && !forcesExplicitConsent(details),
-    nonce: ctx.state['cspNonce'] as string,
+    nonce: nonce(step.ctx),
   }));
 }
 
-async function show(options: InteractionOptions, ctx: Context, details: Details, policy: ClientPolicy): Promise<void> {
-  if (details.prompt.name === 'login') {
-    const subject = details.session?.accountId;
-    // Signed in already, but the client's policy is not met: deny, or (for now) no second factor.
-    if (subject && details.prompt.reasons.includes('castellan_authorization_policy') && (await enforcePolicy(options, ctx, policy, subject))) return;
-    await showSignIn(options, ctx, details, policy);
-    return;
-  }
-  if (details.prompt.name === 'consent') {
-    await showConsent(options, ctx, details, policy);
-    return;
-  }
-  page(ctx, 400, renderError({ status: 400, title: 'Unsupported step', message: `The sign-in step '${details.prompt.name}' is not supported.`, nonce: ctx.state['cspNonce'] as string }));
+/** What a signed-in (or just authenticated) user needs for this client. */
+async function levelOf(step: Step, subject: string): Promise<ReturnType<typeof levelFor> | undefined> {
+  const user = await userForSubject(step.options.context, subject);
+  return user ? levelFor(step.options.context, step.policy, user, step.ctx.ip) : undefined;
 }
 
-async function submitLogin(options: InteractionOptions, ctx: Context, details: Details, policy: ClientPolicy, form: URLSearchParams): Promise<void> {
-  if (details.prompt.name !== 'login') {
-    await show(options, ctx, details, policy);
-    return;
+async function show(step: Step): Promise<void> {
+  const { details } = step;
+  if (details.prompt.name === 'login') {
+    if (await awaitsSecondFactor(step)) return showSecondFactor(step);
+    const subject = details.session?.accountId;
+    // Signed in already, but the client's policy is not met: deny, or step the session up.
+    if (subject && details.prompt.reasons.includes('castellan_authorization_policy')) {
+      const level = await levelOf(step, subject);
+      if (level === 'deny') return finishWithError(step, DENIED);
+      if (level === 'two_factor') return showSecondFactor(step);
+    }
+    return showSignIn(step);
   }
-  const username = field(form, 'username', 256);
-  const password = field(form, 'password', 1024);
-  const user = username !== '' && password !== '' ? await options.context.backend.authenticate(username, password) : undefined;
+  if (details.prompt.name === 'consent') return showConsent(step);
+  page(step.ctx, 400, renderError({ status: 400, title: 'Unsupported step', message: `The sign-in step '${details.prompt.name}' is not supported.`, nonce: nonce(step.ctx) }));
+}
+
+async function submitLogin(step: Step, form: URLSearchParams): Promise<void> {
+  const { options, ctx, details, policy } = step;
+  if (details.prompt.name !== 'login') return show(step);
+  const username = field(form, FIELDS.username, 256);
+  const password = field(form, FIELDS.password, 1024);
+  const attempt = { username, ip: ctx.ip, kind: '1fa' as const, requestURI: ctx.path, requestMethod: ctx.method };
+  // Banned, unknown and wrong all answer alike, after the same padded delay (no enumeration).
+  const user = await options.timingPad.run(async () => {
+    if (username === '' || password === '') return undefined;
+    if (options.regulator.isBanned(attempt).banned) {
+      options.regulator.recordBanned(attempt);
+      return undefined;
+    }
+    const found = await options.context.backend.authenticate(username, password);
+    if (found) options.regulator.recordSuccess(attempt);
+    else options.regulator.recordFailure(attempt);
+    return found;
+  });
   if (!user) {
     options.context.logger.info({ client_id: policy.clientID, ip: ctx.ip }, 'first factor authentication failed');
-    await showSignIn(options, ctx, details, policy, SIGN_IN_FAILED, username);
-    return;
+    return showSignIn(step, SIGN_IN_FAILED, username);
   }
   const subject = subjectFor(options.context.storage, { sector: '', username: user.username });
   options.context.logger.info({ client_id: policy.clientID, subject, ip: ctx.ip }, 'first factor authentication succeeded');
-  if (await enforcePolicy(options, ctx, policy, subject)) return;
-  const remember = rememberMeOffered(options) && form.get('remember_me') !== null;
+  const level = levelFor(options.context, policy, user, ctx.ip);
+  if (level === 'deny') return finishWithError(step, DENIED);
+  const remember = rememberMeOffered(step) && form.get(FIELDS.rememberMe) !== null;
+  if (level === 'two_factor') {
+    await saveState(step, { subject, username: user.username, firstFactorAt: options.context.storage.now(), remember });
+    ctx.status = 303;
+    ctx.redirect(stepURL(step));
+    return;
+  }
   await options.provider.interactionFinished(ctx.req, ctx.res, { login: { accountId: subject, amr: ['pwd'], remember } }, { mergeWithLastSubmission: false });
   ctx.respond = false;
 }
 
-async function submitConsent(options: InteractionOptions, ctx: Context, details: Details, policy: ClientPolicy, form: URLSearchParams): Promise<void> {
+async function submitConsent(step: Step, form: URLSearchParams): Promise<void> {
+  const { options, details, policy } = step;
   const subject = details.session?.accountId;
-  if (details.prompt.name !== 'consent' || !subject) {
-    await show(options, ctx, details, policy);
-    return;
-  }
-  if (field(form, 'decision') !== 'accept') {
-    await finishWithError(options, ctx, 'The user denied the request.');
-    return;
-  }
+  if (details.prompt.name !== 'consent' || !subject) return show(step);
+  if (field(form, FIELDS.decision) !== 'accept') return finishWithError(step, 'The user denied the request.');
   const { Grant } = options.provider;
   const grant = details.grantId ? await Grant.find(details.grantId) : new Grant({ accountId: subject, clientId: policy.clientID });
   if (!grant) throw new Error('grant not found');
@@ -162,41 +134,64 @@ async function submitConsent(options: InteractionOptions, ctx: Context, details:
   const grantId = await grant.save();
   const audience = audienceOf(details, policy);
   rememberGrantAudience(options.context, grantId, audience);
-  if (policy.consentMode === 'pre-configured' && form.get('remember') !== null && !forcesExplicitConsent(details)) {
+  if (policy.consentMode === 'pre-configured' && form.get(FIELDS.remember) !== null && !forcesExplicitConsent(details)) {
     saveConsent(options.context.storage, { clientID: policy.clientID, subject, scopes: requestedScopes(details), audience, expiresAt: options.context.storage.now() + Math.round(policy.consentDuration) });
   }
-  await options.provider.interactionFinished(ctx.req, ctx.res, { consent: { grantId } }, { mergeWithLastSubmission: true });
-  ctx.respond = false;
+  await options.provider.interactionFinished(step.ctx.req, step.ctx.res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+  step.ctx.respond = false;
 }
 
-/** Koa middleware for `/interaction/:uid` (GET) and `/interaction/:uid/{login,consent}` (POST). */
+type Handler = (step: Step, form: URLSearchParams) => Promise<void>;
+
+const GET_STEPS: Record<string, (step: Step) => Promise<void>> = {
+  '': show,
+  '/methods': showMethods,
+  '/totp': (step) => showSecondFactor(step, 'totp'),
+  '/totp/enrol': (step) => showSecondFactor(step, 'totp'),
+  '/webauthn': (step) => showSecondFactor(step, 'webauthn'),
+};
+
+const POST_STEPS: Record<string, Handler> = {
+  '/login': submitLogin,
+  '/consent': submitConsent,
+  '/totp': submitTOTP,
+  '/totp/enrol': submitTOTPEnrolment,
+  '/webauthn': submitWebAuthn,
+  '/webauthn/options': (step) => webAuthnOptions(step),
+  '/reauth': submitReauthentication,
+};
+
+/** Koa middleware for `/interaction/:uid` and its steps. */
 export function interactionRoutes(options: InteractionOptions) {
   return async function interactions(ctx: Context, next: Next): Promise<void> {
     const match = PATH.exec(ctx.path);
     if (!match) return next();
-    const [, uid, step] = match;
-    const nonce = ctx.state['cspNonce'] as string;
+    const [, uid, path = ''] = match;
     let details: Details;
     try {
       details = await options.provider.interactionDetails(ctx.req, ctx.res);
     } catch {
-      page(ctx, 400, renderError({ status: 400, title: 'Sign-in expired', message: 'This sign-in request has expired or was opened in another browser.', hint: 'Go back to the application and start signing in again.', nonce }));
+      page(ctx, 400, renderError({ status: 400, title: 'Sign-in expired', message: 'This sign-in request has expired or was opened in another browser.', hint: 'Go back to the application and start signing in again.', nonce: nonce(ctx) }));
       return;
     }
     if (details.uid !== uid) {
-      page(ctx, 400, renderError({ status: 400, title: 'Sign-in mismatch', message: 'This sign-in page does not belong to the current sign-in request.', hint: 'Go back to the application and start signing in again.', nonce }));
+      page(ctx, 400, renderError({ status: 400, title: 'Sign-in mismatch', message: 'This sign-in page does not belong to the current sign-in request.', hint: 'Go back to the application and start signing in again.', nonce: nonce(ctx) }));
       return;
     }
     const policy = options.context.policies.get(String(details.params['client_id']));
     if (!policy) {
-      page(ctx, 400, renderError({ status: 400, title: 'Unknown application', message: 'The application that sent you here is not registered.', nonce }));
+      page(ctx, 400, renderError({ status: 400, title: 'Unknown application', message: 'The application that sent you here is not registered.', nonce: nonce(ctx) }));
       return;
     }
-    if (ctx.method === 'GET' && !step) {
-      await show(options, ctx, details, policy);
+    const step: Step = { options, ctx, details, policy };
+    if (ctx.method === 'GET' || ctx.method === 'HEAD') {
+      const handler = GET_STEPS[path];
+      if (handler) return handler(step);
+      ctx.status = 405;
       return;
     }
-    if (ctx.method !== 'POST' || !step) {
+    const handler = ctx.method === 'POST' ? POST_STEPS[path] : undefined;
+    if (!handler) {
       ctx.status = 405;
       return;
     }
@@ -205,14 +200,13 @@ export function interactionRoutes(options: InteractionOptions) {
       form = await readForm(ctx);
     } catch (error) {
       const status = typeof (error as { status?: unknown }).status === 'number' ? (error as { status: number }).status : 400;
-      page(ctx, status, renderError({ status, title: 'Invalid form', message: 'The form could not be read.', nonce }));
+      page(ctx, status, renderError({ status, title: 'Invalid form', message: 'The form could not be read.', nonce: nonce(ctx) }));
       return;
     }
-    if (!verifyCSRF(options.csrfSecret, details.uid, field(form, 'csrf_token'))) {
-      page(ctx, 403, renderError({ status: 403, title: 'Form expired', message: 'This form has expired or did not come from this site.', hint: 'Reload the page and try again.', retryHref: `/interaction/${details.uid}`, nonce }));
+    if (!verifyCSRF(options.csrfSecret, details.uid, field(form, FIELDS.csrf))) {
+      page(ctx, 403, renderError({ status: 403, title: 'Form expired', message: 'This form has expired or did not come from this site.', hint: 'Reload the page and try again.', retryHref: stepURL(step), nonce: nonce(ctx) }));
       return;
     }
-    if (step === 'login') await submitLogin(options, ctx, details, policy, form);
-    else await submitConsent(options, ctx, details, policy, form);
+    await handler(step, form);
   };
 }

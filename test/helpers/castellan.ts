@@ -117,7 +117,8 @@ export async function startCastellan(options: TestServerOptions): Promise<TestSe
   const loaded = await loadConfig({ files: [configFile], env: {} });
   const logs: string[] = [];
   const sink = new Writable({ write(chunk: Buffer, _e, done) { logs.push(...chunk.toString().split('\n').filter((l) => l !== '')); done(); } });
-  const server = await startServer(loaded.config, createLogger(loaded.config.log, sink), { clock: options.clock });
+  // No timing pad in tests: it would add a second to every sign-in (tested in test/identity/timing.test.ts).
+  const server = await startServer(loaded.config, createLogger(loaded.config.log, sink), { clock: options.clock, timing: { seedMs: 0, minimumMs: 0, jitterMs: 0 } });
   let closed = false;
   const close = async (): Promise<void> => {
     if (closed) return;

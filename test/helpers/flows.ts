@@ -1,6 +1,7 @@
 // Drives the portal through an authorization request as a user would: sign in, then consent.
 import assert from 'node:assert/strict';
 import { Browser, formAction, inputValue, type Response } from './browser.ts';
+import type { TOTPDevice } from './totp.ts';
 
 export interface SignInOptions {
   readonly username?: string;
@@ -10,6 +11,8 @@ export interface SignInOptions {
   readonly rememberConsent?: boolean;
   /** The redirect URI prefix; following stops there. */
   readonly redirectURI: string;
+  /** Answers second-factor pages: enrolment stores the secret shown, prompts get its codes. */
+  readonly totp?: TOTPDevice;
 }
 
 export interface FlowResult {
@@ -25,7 +28,7 @@ export async function authorize(browser: Browser, authorizationURL: string, opti
   const stop = (url: string): boolean => url.startsWith(options.redirectURI);
   const pages: string[] = [];
   let response = await browser.follow(await browser.get(authorizationURL), stop);
-  for (let step = 0; step < 4; step++) {
+  for (let step = 0; step < 6; step++) {
     if (response.location && stop(response.location)) return { last: response, callback: response.location, pages };
     if (response.body.includes('id="sign-in-button"') && response.body.includes('id="username-textfield"')) {
       pages.push('sign-in');
@@ -34,6 +37,17 @@ export async function authorize(browser: Browser, authorizationURL: string, opti
       const fields: Record<string, string> = { csrf_token: inputValue(response.body, 'csrf_token') ?? '', username: options.username ?? 'john', password: options.password ?? 'password' };
       if (options.remember) fields['remember_me'] = 'true';
       response = await browser.post(new URL(action, response.url).href, fields);
+      if (response.status === 401) return { last: response, callback: undefined, pages };
+      response = await browser.follow(response, stop);
+      continue;
+    }
+    if (options.totp && response.body.includes('id="one-time-password"')) {
+      const enrolling = response.body.includes('id="totp-secret"');
+      pages.push(enrolling ? 'totp-enrolment' : 'totp');
+      if (enrolling) options.totp.secret = /data-secret="([A-Z2-7]+)"/.exec(response.body)?.[1] ?? /id="totp-secret"[^>]*>([A-Z2-7 ]+)</.exec(response.body)?.[1]?.replace(/ /g, '');
+      const action = formAction(response.body, 'one-time-password');
+      assert.ok(action, 'the code form has an action');
+      response = await browser.post(new URL(action, response.url).href, { csrf_token: inputValue(response.body, 'csrf_token') ?? '', code: options.totp.code() });
       if (response.status === 401) return { last: response, callback: undefined, pages };
       response = await browser.follow(response, stop);
       continue;

@@ -1,11 +1,12 @@
 // Client authorization policies (Authelia reference §1.3, §2.1): `one_factor`, `two_factor`, or a
 // named policy from `authorization_policies` whose rules match users and groups in order (first match
-// wins, else default_policy). `deny` ends in access_denied; so does `two_factor` for now, because
-// Castellan has no second factor yet — with a description saying so, never a silent downgrade.
+// wins, else default_policy). `deny` ends in access_denied; `two_factor` asks for a second factor
+// after the password, and steps up a one-factor session instead of starting over.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import * as client from 'openid-client';
-import { Browser } from '../helpers/browser.ts';
+import { Browser, formAction, inputValue } from '../helpers/browser.ts';
+import { TOTPDevice } from '../helpers/totp.ts';
 import { discoverClient, startCastellan, testClient, type TestServer } from '../helpers/castellan.ts';
 import { authorize, type FlowResult } from '../helpers/flows.ts';
 
@@ -47,11 +48,11 @@ interface Outcome {
   readonly state: string;
 }
 
-async function authorizeAs(browser: Browser, clientID: string, username: string, password: string): Promise<Outcome> {
+async function authorizeAs(browser: Browser, clientID: string, username: string, password: string, totp?: TOTPDevice): Promise<Outcome> {
   const config = await discoverClient(castellan, clientID);
   const state = client.randomState();
   const url = client.buildAuthorizationUrl(config, { redirect_uri: REDIRECT, scope: 'openid profile groups', state });
-  const flow = await authorize(browser, url.href, { redirectURI: REDIRECT, username, password });
+  const flow = await authorize(browser, url.href, { redirectURI: REDIRECT, username, password, totp });
   assert.ok(flow.callback, `expected a redirect to ${clientID}, got ${flow.last.status}`);
   return { flow, params: new URL(flow.callback).searchParams, config, state };
 }
@@ -77,24 +78,49 @@ async function assertAllowed(outcome: Outcome, username: string): Promise<void> 
   assert.equal(tokens.claims()!['preferred_username'], username);
 }
 
-test('two_factor: a fresh sign-in is refused with access_denied saying two-factor is not available yet', async () => {
-  const outcome = await john(new Browser(), 'two-factor');
-  assert.deepEqual(outcome.flow.pages, ['sign-in']);
-  const description = await assertDenied(outcome);
-  // Authelia §2.1: two_factor needs a second factor; Castellan has none yet, so it refuses and says so.
-  assert.match(description, /two-factor/i);
-  assert.match(description, /not offer.*yet|not available yet/i);
+test('two_factor: after the password, a user without a second factor enrols TOTP and gets amr pwd, otp, mfa', async () => {
+  const totp = new TOTPDevice();
+  const outcome = await authorizeAs(new Browser(), 'two-factor', 'harry', 'hunter2', totp);
+  // Authelia §2.1: two_factor needs a second factor in this session; the first one is set up here.
+  assert.deepEqual(outcome.flow.pages, ['sign-in', 'totp-enrolment']);
+  const tokens = await client.authorizationCodeGrant(outcome.config, new URL(outcome.flow.callback!), { expectedState: outcome.state });
+  assert.deepEqual(tokens.claims()!['amr'], ['pwd', 'otp', 'mfa'], 'RFC 8176 methods of both factors');
+  // The next sign-in asks for a code, not for enrolment.
+  const again = await authorizeAs(new Browser(), 'two-factor', 'harry', 'hunter2', totp);
+  assert.deepEqual(again.flow.pages, ['sign-in', 'totp']);
+  await assertAllowed(again, 'harry');
 });
 
-test('two_factor: a user already signed in for a one_factor client is refused too, not downgraded', async () => {
+test('two_factor: a one-factor session is stepped up with the second factor, not started over', async () => {
   const browser = new Browser();
-  await assertAllowed(await john(browser, 'one-factor'), 'john');
-  const outcome = await john(browser, 'two-factor');
-  // The one-factor session does not satisfy two_factor: no sign-in page, no code, access_denied.
-  assert.deepEqual(outcome.flow.pages, []);
-  assert.match(await assertDenied(outcome), /two-factor/i);
-  // The session is still good for the one_factor client.
-  await assertAllowed(await john(browser, 'one-factor'), 'john');
+  const totp = new TOTPDevice();
+  await assertAllowed(await authorizeAs(browser, 'one-factor', 'john', 'password'), 'john');
+  // No second factor yet: setting one up needs the password again (a fresh first factor).
+  const config = await discoverClient(castellan, 'two-factor');
+  const state = client.randomState();
+  const url = client.buildAuthorizationUrl(config, { redirect_uri: REDIRECT, scope: 'openid profile groups', state });
+  let response = await browser.follow(await browser.get(url.href), (u) => u.startsWith(REDIRECT));
+  assert.match(response.body, /id="password-textfield"/, 'the re-authentication page');
+  assert.doesNotMatch(response.body, /id="username-textfield"/, 'not the sign-in page: the session user is known');
+  response = await browser.post(new URL(formAction(response.body, 'sign-in-button')!, response.url).href, { csrf_token: inputValue(response.body, 'csrf_token') ?? '', password: 'password' });
+  const flow = await authorize(browser, response.location!, { redirectURI: REDIRECT, totp });
+  assert.deepEqual(flow.pages, ['totp-enrolment']);
+  const tokens = await client.authorizationCodeGrant(config, new URL(flow.callback!), { expectedState: state });
+  assert.deepEqual(tokens.claims()!['amr'], ['pwd', 'otp', 'mfa']);
+  // Now two-factor, the session also serves the two_factor client without asking again.
+  const later = await authorizeAs(browser, 'two-factor', 'john', 'password', totp);
+  assert.deepEqual(later.flow.pages, []);
+});
+
+test('two_factor: a wrong code is refused with the same page and no code', async () => {
+  // harry enrolled TOTP in the first test; this device holds another secret.
+  const wrong = new TOTPDevice('A'.repeat(32));
+  const config = await discoverClient(castellan, 'two-factor');
+  const url = client.buildAuthorizationUrl(config, { redirect_uri: REDIRECT, scope: 'openid', state: client.randomState() });
+  const flow = await authorize(new Browser(), url.href, { redirectURI: REDIRECT, username: 'harry', password: 'hunter2', totp: wrong });
+  assert.equal(flow.callback, undefined);
+  assert.equal(flow.last.status, 401);
+  assert.match(flow.last.body, /id="error-message"[\s\S]*The code is incorrect/);
 });
 
 test('a group:admins rule with default deny lets john (admins) in and refuses harry', async () => {
