@@ -1,20 +1,39 @@
-// The list of every `castellan` command; one module per command.
+// The list of every `castellan` command; one module per command, loaded only when it runs, so a
+// quick command does not pay for loading the server (oidc-provider, Koa, SQLite).
 import type { Command } from './command.ts';
-import { SERVE } from './serve.ts';
-import { CONFIG_VALIDATE, VALIDATE_CONFIG } from './validate-config.ts';
-import { CRYPTO_HASH_GENERATE_COMMANDS } from './crypto-hash-generate.ts';
-import { CRYPTO_HASH_VALIDATE } from './crypto-hash-validate.ts';
-import { CRYPTO_PAIR_COMMANDS } from './crypto-pair.ts';
-import { CRYPTO_RAND } from './crypto-rand.ts';
-import { STORAGE_USER_TOTP_COMMANDS } from './storage-user-totp.ts';
 
-export const COMMANDS: readonly Command[] = [
-  SERVE,
-  VALIDATE_CONFIG,
-  CONFIG_VALIDATE,
-  ...CRYPTO_HASH_GENERATE_COMMANDS,
-  CRYPTO_HASH_VALIDATE,
-  CRYPTO_RAND,
-  ...CRYPTO_PAIR_COMMANDS,
-  ...STORAGE_USER_TOTP_COMMANDS,
+export interface CommandEntry {
+  /** Words after `castellan`, e.g. ['crypto', 'rand']. */
+  readonly path: readonly string[];
+  load(): Promise<Command>;
+}
+
+type Loader = () => Promise<Command | readonly Command[]>;
+
+function entries(paths: readonly string[], loader: Loader): CommandEntry[] {
+  return paths.map((words) => {
+    const path = words.split(' ');
+    return {
+      path,
+      async load(): Promise<Command> {
+        const loaded = await loader();
+        const found = (Array.isArray(loaded) ? loaded : [loaded]).find((c: Command) => c.path.join(' ') === words);
+        if (!found) throw new Error(`command '${words}' is not exported by its module`);
+        return found;
+      },
+    };
+  });
+}
+
+const HASH_ALGORITHMS = ['argon2', 'pbkdf2', 'scrypt', 'bcrypt', 'sha2crypt'];
+
+export const COMMANDS: readonly CommandEntry[] = [
+  ...entries(['serve'], async () => (await import('./serve.ts')).SERVE),
+  ...entries(['validate-config'], async () => (await import('./validate-config.ts')).VALIDATE_CONFIG),
+  ...entries(['config validate'], async () => (await import('./validate-config.ts')).CONFIG_VALIDATE),
+  ...entries(['crypto hash generate', ...HASH_ALGORITHMS.map((a) => `crypto hash generate ${a}`)], async () => (await import('./crypto-hash-generate.ts')).CRYPTO_HASH_GENERATE_COMMANDS),
+  ...entries(['crypto hash validate'], async () => (await import('./crypto-hash-validate.ts')).CRYPTO_HASH_VALIDATE),
+  ...entries(['crypto rand'], async () => (await import('./crypto-rand.ts')).CRYPTO_RAND),
+  ...entries(['rsa', 'ecdsa', 'ed25519'].map((k) => `crypto pair ${k} generate`), async () => (await import('./crypto-pair.ts')).CRYPTO_PAIR_COMMANDS),
+  ...entries(['generate', 'delete', 'export'].map((v) => `storage user totp ${v}`), async () => (await import('./storage-user-totp.ts')).STORAGE_USER_TOTP_COMMANDS),
 ];

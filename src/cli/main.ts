@@ -1,13 +1,14 @@
 // `castellan` command dispatcher: finds the command named by the leading words, handles `--help`,
 // and maps a UsageError to one line on stderr with exit code 2.
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type Command } from './command.ts';
-import { COMMANDS } from './commands.ts';
+import { COMMANDS, type CommandEntry } from './commands.ts';
 
 const PROGRAM = 'castellan';
 
-function overview(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.path.join(' ').length));
-  const lines = COMMANDS.map((c) => `  ${c.path.join(' ').padEnd(width)}  ${c.summary}`);
+async function overview(): Promise<string> {
+  const commands = await Promise.all(COMMANDS.map((c) => c.load()));
+  const width = Math.max(...commands.map((c) => c.path.join(' ').length));
+  const lines = commands.map((c) => `  ${c.path.join(' ').padEnd(width)}  ${c.summary}`);
   return [
     `${PROGRAM}: an OpenID Connect 1.0 provider configured like Authelia.`,
     '',
@@ -21,8 +22,8 @@ function overview(): string {
 }
 
 /** Longest command path that prefixes `args`. */
-function findCommand(args: string[]): { command: Command; rest: string[] } | undefined {
-  let best: Command | undefined;
+function findCommand(args: string[]): { command: CommandEntry; rest: string[] } | undefined {
+  let best: CommandEntry | undefined;
   for (const command of COMMANDS) {
     const matches = command.path.every((word, i) => args[i] === word);
     if (matches && (!best || command.path.length > best.path.length)) best = command;
@@ -40,7 +41,7 @@ export async function main(args: string[]): Promise<number> {
   if (args.length === 0 || (wantsHelp(args) && !findCommand(args))) {
     const unknown = args.find((a) => !a.startsWith('-'));
     if (unknown) return usageError(`unknown command '${args.filter((a) => !a.startsWith('-')).join(' ')}'`);
-    process.stdout.write(`${overview()}\n`);
+    process.stdout.write(`${await overview()}\n`);
     return EXIT_OK;
   }
   const found = findCommand(args);
@@ -50,7 +51,8 @@ export async function main(args: string[]): Promise<number> {
     const hint = group.length > 0 ? `; did you mean one of: ${group.map((c) => c.path.join(' ')).join(', ')}` : '';
     return usageError(`unknown command '${words.join(' ') || args.join(' ')}'${hint}`);
   }
-  const { command, rest } = found;
+  const { rest } = found;
+  const command: Command = await found.command.load();
   if (wantsHelp(rest)) {
     process.stdout.write(`${command.help.trimEnd()}\n`);
     return EXIT_OK;
