@@ -95,6 +95,9 @@ export async function buildProvider(config: Config, issuer: string, storage: Sto
   const clients = oidc.clients ?? [];
   const keys = await providerSigningKeys(oidc.jwks, storage, logger);
   const policies = new Map(clients.map((c) => [c.client_id!, clientPolicy(c, oidc)]));
+  const issuerCookie = config.session.cookies?.[0];
+  const sessionCookie = issuerCookie?.name ?? config.session.name;
+  const sameSite = issuerCookie?.same_site ?? config.session.same_site;
   const context: ProviderContext = { config, oidc, issuer, storage, backend, logger, keys, policies };
 
   const policy = interactionPolicy.base();
@@ -123,7 +126,9 @@ export async function buildProvider(config: Config, issuer: string, storage: Sto
     pkce: { required: (_ctx, client) => policies.get(client.clientId)?.requirePKCE ?? true },
     interactions: { policy, url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     loadExistingGrant: loadExistingGrant(context),
-    cookies: { keys: cookieKeys(config), names: { session: 'castellan_session', interaction: 'castellan_interaction', resume: 'castellan_interaction_resume' }, long: { httpOnly: true, sameSite: 'lax' }, short: { httpOnly: true, sameSite: 'lax' } },
+    // The session cookie is named by session.name (Authelia: authelia_session) and honours same_site;
+    // the short-lived interaction cookies stay Lax.
+    cookies: { keys: cookieKeys(config), names: { session: sessionCookie, interaction: `${sessionCookie}_interaction`, resume: `${sessionCookie}_resume` }, long: { httpOnly: true, sameSite }, short: { httpOnly: true, sameSite: 'lax' } },
     ttl: {
       AccessToken: (ctx, token) => lifespanFor(context, ctx, token.clientId ?? ctx.oidc?.client?.clientId, 'access_token'),
       ClientCredentials: (ctx, token) => lifespanFor(context, ctx, token.clientId ?? ctx.oidc?.client?.clientId, 'access_token'),

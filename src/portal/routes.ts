@@ -15,7 +15,6 @@ import { renderSignedIn } from './views/signed-in.ts';
 import { renderPage } from './layout.ts';
 import { html } from './html.ts';
 
-const SESSION_COOKIE = 'castellan_session';
 
 function nonceOf(ctx: Context): string {
   return ctx.state['cspNonce'] as string;
@@ -59,8 +58,9 @@ export interface PortalRouteOptions {
   readonly csrfSecret: Buffer;
 }
 
-async function currentSession(provider: Provider, ctx: Context) {
-  const id = ctx.cookies.get(SESSION_COOKIE, { signed: true });
+/** The oidc-provider session named by the request's signed session cookie, if it is still alive. */
+export async function currentSession(provider: Provider, ctx: Context): Promise<InstanceType<Provider['Session']> | undefined> {
+  const id = ctx.cookies.get(provider.cookieName('session'), { signed: true });
   return id ? provider.Session.find(id) : undefined;
 }
 
@@ -89,7 +89,7 @@ export function portalRoutes(options: PortalRouteOptions) {
       const user = session?.accountId ? await userForSubject(options.context, session.accountId) : undefined;
       ctx.type = 'html';
       ctx.body = user && session
-        ? renderSignedIn({ displayName: user.displayName, username: user.username, logoutAction: '/logout', csrfToken: csrfToken(options.csrfSecret, session.jti), nonce: nonceOf(ctx) })
+        ? renderSignedIn({ displayName: user.displayName, username: user.username, settingsHref: '/settings', logoutAction: '/logout', csrfToken: csrfToken(options.csrfSecret, session.jti), nonce: nonceOf(ctx) })
         : renderPage({ title: 'Castellan', nonce: nonceOf(ctx), body: html`<h1 class="title">Castellan</h1><p class="subtitle">You are not signed in. Applications that use this server send you here to sign in.</p>` });
       return;
     }
@@ -98,7 +98,7 @@ export function portalRoutes(options: PortalRouteOptions) {
       const form = await readForm(ctx);
       if (session && verifyCSRF(options.csrfSecret, session.jti, field(form, 'csrf_token'))) {
         await session.destroy();
-        ctx.cookies.set(SESSION_COOKIE, null, { signed: true });
+        ctx.cookies.set(options.provider.cookieName('session'), null, { signed: true });
       }
       ctx.redirect('/');
       return;

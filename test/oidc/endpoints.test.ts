@@ -265,7 +265,7 @@ test('portal pages and token responses are not cached, and pages carry the secur
 test('session cookies are HttpOnly and SameSite=Lax, and not Secure over http', async () => {
   const browser = new RecordingBrowser();
   await signIn(browser, await discover());
-  const session = browser.setCookies.filter((line) => /^castellan_session=/.test(line));
+  const session = browser.setCookies.filter((line) => /^authelia_session=/.test(line));
   assert.ok(session.length >= 1, `no session cookie among ${browser.setCookies.map((l) => l.split('=')[0]).join(', ')}`);
   // ASVS 3.3.1–3.3.4: HttpOnly, SameSite; Secure only where the browser can send it back (https).
   for (const line of browser.setCookies.filter((l) => /^castellan_/.test(l))) {
