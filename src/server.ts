@@ -21,6 +21,7 @@ import { interactionRoutes } from './portal/interactions.ts';
 import { createRegulator } from './identity/regulation.ts';
 import { createTimingPad, type TimingPadOptions } from './identity/timing.ts';
 import { portalPages, portalRoutes } from './portal/routes.ts';
+import { settingsRoutes } from './portal/settings.ts';
 import { allowFormAction, securityHeaders } from './portal/security-headers.ts';
 import { openStorage, type Storage } from './storage/database.ts';
 import { startPurging } from './storage/oidc-adapter.ts';
@@ -154,6 +155,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     const built = await buildProvider(config, issuer, storage, backend, logger, pages);
     const { provider, context } = built;
     provider.on('server_error', (_ctx: unknown, error: Error) => logger.error({ err: error }, 'oidc-provider server error'));
+    provider.on('backchannel.error', (_ctx: unknown, error: Error, client: { clientId: string }) => logger.warn({ client_id: client?.clientId, err: error.message }, 'back-channel logout delivery failed'));
 
     provider.use(trustProxies(config.server.trusted_proxies));
     provider.use(requestLog(logger));
@@ -166,10 +168,12 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     provider.use(authorizationRequestRules(context));
     provider.use(introspectionAudience(context) as never);
     provider.use(introspectionAccess(context));
-    provider.use(portalRoutes({ provider, context, storage, csrfSecret: secret }));
     // Second-factor failures count towards bans too: a known password must not allow guessing codes.
     const regulator = createRegulator(storage, config.regulation, { regulatedKinds: ['1fa', 'totp', 'webauthn'] });
-    provider.use(interactionRoutes({ provider, context, csrfSecret: secret, regulator, timingPad: createTimingPad(options.timing) }));
+    const portal = { provider, context, csrfSecret: secret, regulator, timingPad: createTimingPad(options.timing) };
+    provider.use(portalRoutes({ provider, context, storage, csrfSecret: secret }));
+    provider.use(settingsRoutes(portal));
+    provider.use(interactionRoutes(portal));
 
     const stopPurging = startPurging(storage, 10 * 60 * 1000);
     const server: Server = createServer(provider.callback());

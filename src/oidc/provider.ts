@@ -3,7 +3,7 @@
 // consent and authorization policy, pairwise subjects, lifespans and the portal's pages.
 import { createHash, hkdfSync } from 'node:crypto';
 import { Provider, errors, interactionPolicy, type Adapter, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
-import type { Config } from '../config/types.ts';
+import type { Config, OIDCClientConfig } from '../config/types.ts';
 import type { AuthenticationBackend } from '../identity/user.ts';
 import type { Logger } from '../logging.ts';
 import type { Storage } from '../storage/database.ts';
@@ -90,6 +90,20 @@ function reportUnauthorizedGrants(provider: Provider): void {
   });
 }
 
+/**
+ * oidc-provider refuses outgoing requests to loopback and private addresses (SSRF protection). The
+ * URLs an administrator configured for a client (back-channel logout, JWKS) are trusted as given:
+ * self-hosted relying parties live on exactly those networks. Any other URL keeps the protection.
+ */
+function outboundFetch(clients: readonly OIDCClientConfig[]) {
+  const trusted = new Set(clients.flatMap((c) => [c.backchannel_logout_uri, c.jwks_uri]).filter((u): u is string => typeof u === 'string').map((u) => new URL(u).href));
+  return (input: string | URL | Request, options?: RequestInit): Promise<Response> => {
+    const url = input instanceof Request ? input.url : String(input);
+    const request = options && trusted.has(new URL(url).href) ? ({ ...options, dispatcher: undefined } as RequestInit) : options;
+    return globalThis.fetch(input, request);
+  };
+}
+
 export async function buildProvider(config: Config, issuer: string, storage: Storage, backend: AuthenticationBackend, logger: Logger, pages: ProviderPages): Promise<BuiltProvider> {
   const oidc = config.identity_providers!.oidc!;
   const clients = oidc.clients ?? [];
@@ -140,6 +154,7 @@ export async function buildProvider(config: Config, issuer: string, storage: Sto
       Grant: GRANT_TTL,
       PushedAuthorizationRequest: 300,
     },
+    fetch: outboundFetch(clients),
     rotateRefreshToken: true,
     issueRefreshToken: async (_ctx, client, code) => client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
     allowOmittingSingleRegisteredRedirectUri: false,

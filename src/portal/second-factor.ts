@@ -4,16 +4,17 @@
 // there is no e-mail notifier to confirm it. The state between steps lives in the interaction itself.
 import { authenticationOptions, registrationOptions, relyingParty, verifyAuthentication, verifyRegistration, WebAuthnError } from '../identity/webauthn.ts';
 import { beginEnrolment, checkTOTPCode, confirmEnrolment, type TOTPEnrolment } from '../identity/totp.ts';
-import type { AttemptKind } from '../identity/regulation.ts';
+import type { Context } from 'koa';
+import type { AttemptKind, Regulator } from '../identity/regulation.ts';
 import type { User } from '../identity/user.ts';
-import { userForSubject } from '../oidc/context.ts';
+import { userForSubject, type ProviderContext } from '../oidc/context.ts';
 import { decrypt, encrypt } from '../storage/secrets.ts';
 import { findTOTP } from '../storage/totp.ts';
 import { preferredMethod, setPreferredMethod, type SecondFactorMethod } from '../storage/preferences.ts';
-import { findWebAuthnCredential, listWebAuthnCredentials, recordWebAuthnCredentialUse, saveWebAuthnCredential, webAuthnUserHandle } from '../storage/webauthn.ts';
+import { findWebAuthnCredential, listWebAuthnCredentials, recordWebAuthnCredentialUse, saveWebAuthnCredential, webAuthnUserHandle, type WebAuthnCredential } from '../storage/webauthn.ts';
 import { FIELDS, PASSKEY_NAME_MAX_LENGTH } from './fields.ts';
 import { field } from './form.ts';
-import { allowRedirectTarget, csrfFor, nonce, page, stepURL, type Step } from './interaction-support.ts';
+import { allowRedirectTarget, csrfFor, nonce, page, stepURL, type InteractionOptions, type Step } from './interaction-support.ts';
 import { renderError } from './views/error.ts';
 import { METHOD_LABELS, renderMethodChooser } from './views/second-factor-methods.ts';
 import type { MethodLink } from './views/second-factor-parts.ts';
@@ -24,9 +25,10 @@ import { SIGN_IN_FAILED } from './views/sign-in.ts';
 
 /** A password checked in this interaction is good for the second factor this long, and "fresh" for registering one this long. */
 const FIRST_FACTOR_VALIDITY = 600;
-const FRESH_FIRST_FACTOR = 300;
-const CODE_FAILED = 'The code is incorrect or has already been used. Enter the current code from your app.';
-const PASSKEY_FAILED = 'The passkey could not be verified. Try again, or use another method.';
+export const FRESH_FIRST_FACTOR = 300;
+export const CODE_FAILED = 'The code is incorrect or has already been used. Enter the current code from your app.';
+export const PASSKEY_FAILED = 'The passkey could not be verified. Try again, or use another method.';
+export const PASSKEY_ALREADY_REGISTERED = 'This passkey is already registered.';
 const CREDENTIAL_LIMIT = 16_000;
 
 /** What the interaction remembers between its steps (kept in oidc-provider's Interaction). */
@@ -74,37 +76,44 @@ export async function awaitsSecondFactor(step: Step): Promise<boolean> {
   return stored(step) !== undefined;
 }
 
-function enabledMethods(step: Step): SecondFactorMethod[] {
-  const config = step.options.context.config;
+/** The second-factor methods this server offers (those not disabled). */
+export function enabledMethods(context: ProviderContext): SecondFactorMethod[] {
+  const config = context.config;
   return (['totp', 'webauthn'] as const).filter((m) => !(m === 'totp' ? config.totp.disable : config.webauthn.disable));
 }
 
-function enrolled(step: Step, username: string): Record<SecondFactorMethod, boolean> {
-  const storage = step.options.context.storage;
+/** Which methods the user has set up. */
+export function enrolled(context: ProviderContext, username: string): Record<SecondFactorMethod, boolean> {
+  const storage = context.storage;
   return { totp: findTOTP(storage, username) !== undefined, webauthn: listWebAuthnCredentials(storage, username).length > 0 };
 }
 
 /** The user's own preferred method, else default_2fa_method, else one they have, else the first enabled. */
-function firstMethod(step: Step, username: string): SecondFactorMethod | undefined {
-  const methods = enabledMethods(step);
-  const have = enrolled(step, username);
-  const candidates = [preferredMethod(step.options.context.storage, username), step.options.context.config.default_2fa_method as SecondFactorMethod | undefined];
+export function firstMethod(context: ProviderContext, username: string): SecondFactorMethod | undefined {
+  const methods = enabledMethods(context);
+  const have = enrolled(context, username);
+  const candidates = [preferredMethod(context.storage, username), context.config.default_2fa_method as SecondFactorMethod | undefined];
   for (const method of candidates) if (method && methods.includes(method) && have[method]) return method;
   return methods.find((m) => have[m]) ?? methods[0];
 }
 
 function otherMethods(step: Step, current: SecondFactorMethod): MethodLink[] {
-  const others = enabledMethods(step).filter((m) => m !== current);
+  const others = enabledMethods(step.options.context).filter((m) => m !== current);
   return others.length === 0 ? [] : [{ label: 'Use another method', href: stepURL(step, '/methods') }];
 }
 
-function banned(step: Step, username: string): boolean {
-  const status = step.options.regulator.isBanned({ username, ip: step.ctx.ip });
+/** Answers 429 with Retry-After (and logs the refused attempt) when the user or the client IP is banned. */
+export function refuseWhenBanned(ctx: Context, regulator: Regulator, username: string): boolean {
+  const status = regulator.isBanned({ username, ip: ctx.ip });
   if (!status.banned) return false;
-  step.options.regulator.recordBanned({ username, ip: step.ctx.ip, kind: '1fa' });
-  step.ctx.set('Retry-After', String(status.retryAfter ?? 60));
-  page(step.ctx, 429, renderError({ status: 429, title: 'Too many attempts', message: 'There were too many failed attempts. Wait a few minutes, then try again.', nonce: nonce(step.ctx) }));
+  regulator.recordBanned({ username, ip: ctx.ip, kind: '1fa' });
+  ctx.set('Retry-After', String(status.retryAfter ?? 60));
+  page(ctx, 429, renderError({ status: 429, title: 'Too many attempts', message: 'There were too many failed attempts. Wait a few minutes, then try again.', nonce: nonce(ctx) }));
   return true;
+}
+
+function banned(step: Step, username: string): boolean {
+  return refuseWhenBanned(step.ctx, step.options.regulator, username);
 }
 
 function failed(step: Step, username: string, kind: AttemptKind): void {
@@ -134,13 +143,13 @@ function reauthenticate(step: Step, who: Person, error?: string): void {
 export async function showSecondFactor(step: Step, method?: SecondFactorMethod): Promise<void> {
   const who = await person(step);
   if (!who) return notSignedIn(step);
-  const chosen = method ?? firstMethod(step, who.user.username);
-  if (!chosen || !enabledMethods(step).includes(chosen)) {
+  const chosen = method ?? firstMethod(step.options.context, who.user.username);
+  if (!chosen || !enabledMethods(step.options.context).includes(chosen)) {
     page(step.ctx, 403, renderError({ status: 403, title: 'No second factor available', message: 'This application requires a second factor, but none is enabled on this server.', nonce: nonce(step.ctx) }));
     return;
   }
   allowRedirectTarget(step);
-  const have = enrolled(step, who.user.username)[chosen];
+  const have = enrolled(step.options.context, who.user.username)[chosen];
   if (!have && !who.fresh) return reauthenticate(step, who);
   if (chosen === 'totp') return have ? totpPrompt(step, who) : totpEnrolment(step, who);
   page(step.ctx, 200, renderWebAuthnPrompt({ optionsURL: stepURL(step, '/webauthn/options'), verifyAction: stepURL(step, '/webauthn'), csrfToken: csrfFor(step), mode: have ? 'authenticate' : 'register', otherMethods: otherMethods(step, 'webauthn'), nonce: nonce(step.ctx) }));
@@ -149,8 +158,8 @@ export async function showSecondFactor(step: Step, method?: SecondFactorMethod):
 export async function showMethods(step: Step): Promise<void> {
   const who = await person(step);
   if (!who) return notSignedIn(step);
-  const have = enrolled(step, who.user.username);
-  const methods = enabledMethods(step).map((id) => ({ id, label: METHOD_LABELS[id], href: stepURL(step, `/${id}`), enrolled: have[id] }));
+  const have = enrolled(step.options.context, who.user.username);
+  const methods = enabledMethods(step.options.context).map((id) => ({ id, label: METHOD_LABELS[id], href: stepURL(step, `/${id}`), enrolled: have[id] }));
   page(step.ctx, 200, renderMethodChooser({ methods, nonce: nonce(step.ctx) }));
 }
 
@@ -213,10 +222,44 @@ export async function webAuthnOptions(step: Step): Promise<void> {
     return;
   }
   const { options, challenge } = register
-    ? await registrationOptions({ config: config.webauthn, ...rp, user: { username: who.user.username, displayName: who.user.displayName, handle: webAuthnUserHandle(storage, who.user.username) }, credentials })
+    ? await passkeyRegistrationOptions(step.options.context, who.user, credentials)
     : await authenticationOptions({ config: config.webauthn, rpID: rp.rpID, credentials });
-  await saveState(step, { ...who.state, challenge: { value: challenge, mode: register ? 'register' : 'authenticate', expiresAt: storage.now() + Math.max(60, Math.round(config.webauthn.timeout)) } });
+  await saveState(step, { ...who.state, challenge: { value: challenge, mode: register ? 'register' : 'authenticate', expiresAt: challengeExpiry(step.options.context) } });
   step.ctx.body = options;
+}
+
+/** The options for registering another passkey of `user` (their credentials are excluded). */
+export function passkeyRegistrationOptions(context: ProviderContext, user: User, credentials: readonly WebAuthnCredential[]): ReturnType<typeof registrationOptions> {
+  const { storage, config, issuer } = context;
+  const handle = webAuthnUserHandle(storage, user.username);
+  return registrationOptions({ config: config.webauthn, ...relyingParty(issuer, config.webauthn), user: { username: user.username, displayName: user.displayName, handle }, credentials });
+}
+
+/** When a challenge given now stops being accepted (epoch seconds): webauthn.timeout, at least a minute. */
+export function challengeExpiry(context: ProviderContext): number {
+  return context.storage.now() + Math.max(60, Math.round(context.config.webauthn.timeout));
+}
+
+/** The credential JSON the passkey page's script posted, or undefined when it is missing or not JSON. */
+export function postedCredential(form: URLSearchParams): unknown {
+  try {
+    return JSON.parse(field(form, FIELDS.credential, CREDENTIAL_LIMIT)) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Verifies a registration ceremony for `challenge` and stores the passkey of `username` under the
+ * posted description; false when the credential is already registered. Throws WebAuthnError.
+ */
+export async function registerPasskey(context: ProviderContext, username: string, form: URLSearchParams, response: unknown, challenge: string): Promise<boolean> {
+  const { storage, config, issuer } = context;
+  const rp = relyingParty(issuer, config.webauthn);
+  const requireUserVerification = config.webauthn.selection_criteria.user_verification === 'required';
+  const data = await verifyRegistration({ response, expectedChallenge: challenge, expectedOrigin: rp.origin, expectedRPID: rp.rpID, requireUserVerification });
+  const description = field(form, FIELDS.description, PASSKEY_NAME_MAX_LENGTH).trim() || DEFAULT_PASSKEY_NAME;
+  return saveWebAuthnCredential(storage, { username, description, ...data }) !== undefined;
 }
 
 /** POST …/webauthn: verifies the passkey the page's script posted, and registers it when setting up. */
@@ -235,20 +278,13 @@ export async function submitWebAuthn(step: Step, form: URLSearchParams): Promise
     allowRedirectTarget(step);
     page(step.ctx, 401, renderWebAuthnPrompt({ optionsURL: stepURL(step, '/webauthn/options'), verifyAction: stepURL(step, '/webauthn'), csrfToken: csrfFor(step), mode: challenge?.mode ?? 'authenticate', error, otherMethods: otherMethods(step, 'webauthn'), nonce: nonce(step.ctx) }));
   };
-  let response: unknown;
-  try {
-    response = JSON.parse(field(form, FIELDS.credential, CREDENTIAL_LIMIT));
-  } catch {
-    return retry(PASSKEY_FAILED);
-  }
+  const response = postedCredential(form);
   // The response must answer this challenge (checked in verify*); an expired one is refused here.
-  if (!challenge || challenge.expiresAt < storage.now()) return retry(PASSKEY_FAILED);
+  if (response === undefined || !challenge || challenge.expiresAt < storage.now()) return retry(PASSKEY_FAILED);
   try {
     if (challenge.mode === 'register') {
       if (!who.fresh) return reauthenticate(step, who);
-      const data = await verifyRegistration({ response, expectedChallenge: challenge.value, expectedOrigin: rp.origin, expectedRPID: rp.rpID, requireUserVerification });
-      const description = field(form, FIELDS.description, PASSKEY_NAME_MAX_LENGTH).trim() || DEFAULT_PASSKEY_NAME;
-      if (!saveWebAuthnCredential(storage, { username: who.user.username, description, ...data })) return retry('This passkey is already registered.');
+      if (!(await registerPasskey(step.options.context, who.user.username, form, response, challenge.value))) return retry(PASSKEY_ALREADY_REGISTERED);
       await finish(step, who, 'webauthn', ['hwk']);
       return;
     }
@@ -268,14 +304,24 @@ export async function submitReauthentication(step: Step, form: URLSearchParams):
   const who = await person(step);
   if (!who) return notSignedIn(step);
   if (banned(step, who.user.username)) return;
-  const password = field(form, FIELDS.password, 1024);
-  const user = password === '' ? undefined : await step.options.timingPad.run(() => step.options.context.backend.authenticate(who.user.username, password));
-  if (!user || user.username !== who.user.username) {
-    step.options.regulator.recordFailure({ username: who.user.username, ip: step.ctx.ip, kind: '1fa' });
-    return reauthenticate(step, who, SIGN_IN_FAILED);
-  }
-  step.options.regulator.recordSuccess({ username: who.user.username, ip: step.ctx.ip, kind: '1fa' });
+  if (!(await passwordConfirmed(step.ctx, step.options, who.user.username, form))) return reauthenticate(step, who, SIGN_IN_FAILED);
   await saveState(step, { ...who.state, firstFactorAt: step.options.context.storage.now() });
   step.ctx.redirect(stepURL(step));
 }
 
+
+/**
+ * Checks the posted password of `username` again (padded like sign-in) and records the attempt for
+ * regulation; true when it is right. The caller checks for a ban first (refuseWhenBanned).
+ */
+export async function passwordConfirmed(ctx: Context, options: Pick<InteractionOptions, 'context' | 'regulator' | 'timingPad'>, username: string, form: URLSearchParams): Promise<boolean> {
+  const password = field(form, FIELDS.password, 1024);
+  const user = password === '' ? undefined : await options.timingPad.run(() => options.context.backend.authenticate(username, password));
+  const attempt = { username, ip: ctx.ip, kind: '1fa' as const, requestURI: ctx.path, requestMethod: ctx.method };
+  if (!user || user.username !== username) {
+    options.regulator.recordFailure(attempt);
+    return false;
+  }
+  options.regulator.recordSuccess(attempt);
+  return true;
+}

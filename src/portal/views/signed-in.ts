@@ -1,4 +1,5 @@
-// The portal home for a visitor who is already signed in: who they are and a sign-out button.
+// The portal home for a visitor who is already signed in: who they are, a link to their second-factor
+// settings and a sign-out button.
 import { html } from '../html.ts';
 import { renderPage } from '../layout.ts';
 import { csrfInput } from './parts.ts';
@@ -6,6 +7,8 @@ import { csrfInput } from './parts.ts';
 export interface SignedInModel {
   readonly displayName: string;
   readonly username: string;
+  /** The second-factor settings page (#settings-link); left out when absent. */
+  readonly settingsHref?: string;
   /** The portal's sign-out route; the form posts `csrf_token`. */
   readonly logoutAction: string;
   readonly csrfToken: string;
@@ -19,6 +22,7 @@ export function renderSignedIn(model: SignedInModel): string {
 <form class="form" method="post" action="${model.logoutAction}">
 ${csrfInput(model.csrfToken)}
 <div class="actions">
+${model.settingsHref ? html`<a class="button button-primary" id="settings-link" href="${model.settingsHref}">Two-factor authentication</a>` : ''}
 <button class="button button-secondary" id="logout-button" type="submit">Sign out</button>
 </div>
 </form>`;
