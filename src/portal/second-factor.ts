@@ -178,7 +178,7 @@ async function totpEnrolment(step: Step, who: Person, error?: string): Promise<v
     await saveState(step, { ...who.state, enrolment: encrypt(storage, JSON.stringify(enrolment)).toString('base64url') });
   }
   allowRedirectTarget(step);
-  page(step.ctx, error ? 401 : 200, renderTOTPEnrolment({ action: stepURL(step, '/totp/enrol'), csrfToken: csrfFor(step), secret: enrolment.secret, otpauthURI: enrolment.uri, qrSVG: enrolment.svg, error, nonce: nonce(step.ctx) }));
+  page(step.ctx, error ? 401 : 200, renderTOTPEnrolment({ action: stepURL(step, '/totp/enrol'), csrfToken: csrfFor(step), secret: enrolment.secret, otpauthURI: enrolment.uri, qrSVG: enrolment.svg, error, otherMethods: otherMethods(step, 'totp'), nonce: nonce(step.ctx) }));
 }
 
 export async function submitTOTP(step: Step, form: URLSearchParams): Promise<void> {

@@ -33,6 +33,8 @@ export interface TOTPEnrolmentModel {
   /** SVG markup from the qrcode library (QRCode.toString(uri, { type: 'svg' })); see qrCodeMarkup. */
   readonly qrSVG: string;
   readonly error?: string;
+  /** Links under the card: the first is #methods-button (another second-factor method). */
+  readonly otherMethods?: readonly MethodLink[];
   readonly nonce: string;
 }
 
@@ -103,12 +105,12 @@ ${TOTP_URI.test(model.otpauthURI) ? html`<p class="step-hint"><a class="link" id
 <p class="step-title">Confirm with the code the app shows</p>
 <form class="step-form" method="post" action="${model.action}">
 ${csrfInput(model.csrfToken)}
-${codeField(`${key.digits}-digit code`, false)}
+${codeField(`${key.digits}-digit code`, true)}
 <div class="actions">
 <button class="button button-primary" id="sign-in-button" type="submit">Confirm</button>
 </div>
 </form>
 </li>
 </ol>`;
-  return renderPage({ title: 'Set up an authenticator app', nonce: model.nonce, body });
+  return renderPage({ title: 'Set up an authenticator app', nonce: model.nonce, body, footer: methodsFooter(model.otherMethods ?? []) });
 }
