@@ -1,0 +1,20 @@
+// temporary ablation child: Castellan's provider (SQLite adapter, policies, secret check) WITHOUT Castellan's Koa middleware.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createWriteStream } from 'node:fs';
+import { loadConfig } from '../src/config/index.ts';
+import { createLogger } from '../src/logging.ts';
+import { openStorage } from '../src/storage/database.ts';
+import { openFileBackend } from '../src/identity/file-backend.ts';
+import { buildProvider } from '../src/oidc/provider.ts';
+import { portalPages } from '../src/portal/routes.ts';
+const { config } = await loadConfig({ files: [process.argv[2]!], env: {} });
+const logger = createLogger(config.log, createWriteStream('/dev/null'));
+const storage = openStorage({ path: config.storage.local!.path!, encryptionKey: config.storage.encryption_key! });
+const backend = await openFileBackend(config.authentication_backend.file!, { logger });
+const issuer = config.session.cookies![0]!.authelia_url!.replace(/\/+$/, '');
+const { provider } = await buildProvider(config, issuer, storage, backend, logger, portalPages());
+const port = Number(new URL(issuer).port);
+const server = createServer(provider.callback());
+server.listen(port, '127.0.0.1', () => process.send!({ ready: true, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }));
+process.once('SIGTERM', () => { server.close(() => process.exit(0)); server.closeAllConnections(); });

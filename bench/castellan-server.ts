@@ -1,0 +1,44 @@
+// Child process: Castellan from a configuration file, with its real SQLite storage, for the
+// benchmark. As in the tests, the first-factor timing pad is off (it is a deliberate sleep of at
+// least 250 ms that costs no CPU; see src/identity/timing.ts). Logs go to a file next to the
+// database at the configured level. Answers the parent over IPC:
+//   { cmd: 'advance', seconds } moves the storage clock forward (to expire rows without waiting);
+//   { cmd: 'purge' } runs the expired-row purge and reports how many rows went;
+//   { cmd: 'memory' } reports process.memoryUsage() (heap, external, array buffers, RSS).
+import { createWriteStream } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { loadConfig } from '../src/config/index.ts';
+import { createLogger } from '../src/logging.ts';
+import { startServer } from '../src/server.ts';
+import { purgeExpired } from '../src/storage/oidc-adapter.ts';
+
+interface Command {
+  readonly cmd: 'advance' | 'purge' | 'memory';
+  readonly id: number;
+  readonly seconds?: number;
+}
+
+const configFile = process.argv[2];
+if (!configFile) throw new Error('usage: castellan-server.ts <configuration.yml>');
+const { config } = await loadConfig({ files: [configFile], env: {} });
+const log = createWriteStream(join(dirname(configFile), 'castellan.log'), { flags: 'a' });
+let offsetMs = 0;
+const server = await startServer(config, createLogger(config.log, log), { clock: () => Date.now() + offsetMs, timing: { seedMs: 0, minimumMs: 0, jitterMs: 0 } });
+const storage = server.built.context.storage;
+
+process.on('message', (message: Command) => {
+  if (message.cmd === 'advance') {
+    offsetMs += (message.seconds ?? 0) * 1000;
+    process.send!({ id: message.id, ok: true });
+  } else if (message.cmd === 'purge') {
+    process.send!({ id: message.id, ok: true, purged: purgeExpired(storage) });
+  } else if (message.cmd === 'memory') {
+    process.send!({ id: message.id, ok: true, ...process.memoryUsage() });
+  }
+});
+
+process.once('SIGTERM', () => {
+  void server.close().then(() => process.exit(0));
+});
+
+process.send!({ ready: true, url: server.url });

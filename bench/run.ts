@@ -1,0 +1,340 @@
+// The benchmark: Castellan against plain oidc-provider (the baseline), side by side on this
+// machine, in alternating runs (A B A B …), medians of RUNS runs with min–max. Run on demand:
+//   node bench/run.ts [--only=1,3,7] [--profile]
+// --only picks scenarios by number; --profile writes V8 CPU profiles of the Castellan processes
+// (node --cpu-prof) next to the results. Prints one table and writes it as JSON to
+// bench/results/<timestamp>.json. Never part of `npm test`.
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../test/helpers/castellan.ts';
+import { measureCrypto, type CryptoCosts } from './crypto.ts';
+import { CLIENTS, createFixtures, writeBaselineOptions, writeCastellanConfig, type Fixtures } from './fixtures.ts';
+import type { Job } from './load.ts';
+import { databaseSize, prefill, type DatabaseSize } from './prefill.ts';
+import { runLoad, startServerProcess, type ServerProcess } from './processes.ts';
+import { atLeast, count, formatTable, latencyCell, measureOf, ratioOf, throughputCell, writeResults, type Measure, type Row } from './report.ts';
+import type { Flavour } from './flows.ts';
+
+const RUNS = 3;
+/** Seconds per measured run, and per discarded warm-up run. */
+const SECONDS = 3;
+const WARMUP_SECONDS = 1;
+/** A cap no run reaches in SECONDS; it bounds the latency buffer. */
+const MAX_REQUESTS = 200_000;
+const DISCOVERY = '/.well-known/openid-configuration';
+/** Growth: stored users' worth of grants, consents, sessions and tokens. */
+const GROWTH_SIZES = [1_000, 10_000, 100_000];
+/** Growth: flows run on the largest database before RSS and database size are read. */
+const GROWTH_FLOWS = 20_000;
+const GROWTH_FLOW_SECONDS = 150;
+const RSS_BUDGET_MB = 200;
+/** Responsiveness: discovery at a fixed rate while first logins hash passwords. */
+const PROBE_RATE = 200;
+const PROBE_SECONDS = 3.5;
+const LOGIN_CONCURRENCY = 8;
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
+const CASTELLAN_SERVER = fileURLToPath(new URL('./castellan-server.ts', import.meta.url));
+const BASELINE_SERVER = fileURLToPath(new URL('./baseline-server.ts', import.meta.url));
+
+interface Options {
+  readonly only: ReadonlySet<number> | undefined;
+  readonly profile: boolean;
+}
+
+function parseOptions(argv: readonly string[]): Options {
+  let only: Set<number> | undefined;
+  let profile = false;
+  for (const arg of argv) {
+    if (arg.startsWith('--only=')) only = new Set(arg.slice('--only='.length).split(',').map(Number));
+    else if (arg === '--profile') profile = true;
+    else throw new Error(`unknown option '${arg}': use --only=1,2,… and/or --profile`);
+  }
+  return { only, profile };
+}
+
+interface Bench {
+  readonly directory: string;
+  readonly fixtures: Fixtures;
+  readonly profileDirectory: string | undefined;
+  readonly castellan: ServerProcess;
+  readonly baseline: ServerProcess;
+  readonly rows: Row[];
+  readonly raw: Record<string, unknown>;
+}
+
+function target(server: ServerProcess): Job['target'] {
+  return { base: server.url, flavour: server.name.startsWith('castellan') ? 'castellan' : ('baseline' as Flavour) };
+}
+
+function log(message: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+async function startCastellan(bench: Pick<Bench, 'directory' | 'fixtures' | 'profileDirectory'>, name: string): Promise<{ server: ServerProcess; database: string }> {
+  const directory = await mkdtemp(join(bench.directory, `${name}-`));
+  const config = await writeCastellanConfig(directory, await freePort(), bench.fixtures);
+  const profile = bench.profileDirectory ? ['--cpu-prof', `--cpu-prof-dir=${bench.profileDirectory}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
+  return { server: await startServerProcess(name, CASTELLAN_SERVER, [config], profile), database: join(directory, 'db.sqlite3') };
+}
+
+async function startBaseline(bench: Pick<Bench, 'directory' | 'fixtures'>, name: string, jwtAccessTokens: boolean): Promise<ServerProcess> {
+  const options = await writeBaselineOptions(bench.directory, name, { port: await freePort(), jwks: bench.fixtures.keys.jwks, userDigest: bench.fixtures.userDigest, jwtAccessTokens });
+  return startServerProcess(name, BASELINE_SERVER, [options]);
+}
+
+/**
+ * Runs `job` against each server in turn, RUNS rounds (A B A B …), after one discarded warm-up
+ * run each; returns the measures in the order of `servers`.
+ */
+async function alternate(label: string, servers: readonly ServerProcess[], job: (server: ServerProcess) => Job, raw: Record<string, unknown>): Promise<Measure[]> {
+  for (const server of servers) await runLoad({ ...job(server), seconds: WARMUP_SECONDS });
+  const results = servers.map(() => [] as Awaited<ReturnType<typeof runLoad>>[]);
+  for (let round = 0; round < RUNS; round++) {
+    for (const [i, server] of servers.entries()) results[i]!.push(await runLoad(job(server)));
+  }
+  const measures = results.map(measureOf);
+  raw[label] = Object.fromEntries(servers.map((s, i) => [s.name, results[i]]));
+  log(`${label}: ${servers.map((s, i) => `${s.name} ${count(measures[i]!.throughput.median)}/s`).join(', ')}`);
+  return measures;
+}
+
+function closedJob(server: ServerProcess, fields: Omit<Job, 'target' | 'seconds' | 'maxRequests'>): Job {
+  return { target: target(server), seconds: SECONDS, maxRequests: MAX_REQUESTS, ...fields };
+}
+
+function comparison(id: string, scenario: string, [castellan, baseline]: Measure[], minimum: number | undefined, unit = '/s'): Row {
+  const ratio = ratioOf(castellan, baseline);
+  const budget = minimum === undefined ? undefined : atLeast(ratio, minimum);
+  const interactive = castellan!.interactive + baseline!.interactive;
+  const note = [castellan!.firstError && `Castellan: ${castellan!.firstError}`, baseline!.firstError && `baseline: ${baseline!.firstError}`, interactive > 0 && `${interactive} signed-in flows met a page`].filter(Boolean).join('; ');
+  return { id, scenario, castellan: throughputCell(castellan!, unit), baseline: throughputCell(baseline!, unit), ratio, ...(budget ? { budget } : {}), ...(note ? { note } : {}) };
+}
+
+async function documents(bench: Bench): Promise<void> {
+  const servers = [bench.castellan, bench.baseline];
+  for (const [id, path, name] of [['1a', DISCOVERY, 'discovery'], ['1b', '/jwks.json', 'JWKS']] as const) {
+    const measures = await alternate(`1 ${name}`, servers, (s) => closedJob(s, { kind: 'get', path, connections: 32 }), bench.raw);
+    bench.rows.push(comparison(id, `${name} GET, 32 connections`, measures, 2));
+  }
+}
+
+async function clientCredentialsTokens(bench: Bench): Promise<void> {
+  const measures = await alternate('2 client_credentials opaque', [bench.castellan, bench.baseline], (s) => closedJob(s, { kind: 'client-credentials', clientID: CLIENTS.ccPlain, connections: 32 }), bench.raw);
+  bench.rows.push(comparison('2a', 'client_credentials, opaque token, 32 conn.', measures, 0.9));
+  const jwt = await startBaseline(bench, 'baseline-jwt', true);
+  try {
+    for (const [id, alg, clientID] of [['2b', 'RS256', CLIENTS.ccRS256], ['2c', 'ES256', CLIENTS.ccES256]] as const) {
+      const [measure] = await alternate(`2 client_credentials ${alg}`, [jwt], (s) => closedJob(s, { kind: 'client-credentials', clientID, connections: 32 }), bench.raw);
+      bench.rows.push({ id, scenario: `client_credentials, ${alg} JWT token, 32 conn.`, castellan: { text: 'n/a (no JWT access tokens yet)' }, baseline: throughputCell(measure!), note: `baseline with resource indicators (accessTokenFormat jwt); vs its opaque token: ${(measure!.throughput.median / measures[1]!.throughput.median).toFixed(2)}×` });
+    }
+  } finally {
+    await jwt.stop();
+  }
+}
+
+async function signedInFlows(bench: Bench): Promise<void> {
+  for (const [id, connections] of [['3a', 1], ['3b', 8], ['3c', 32]] as const) {
+    const measures = await alternate(`3 flow c${connections}`, [bench.castellan, bench.baseline], (s) => closedJob(s, { kind: 'flow', clientID: CLIENTS.app, connections }), bench.raw);
+    bench.rows.push(comparison(id, `code+PKCE flow, signed in, concurrency ${connections}`, measures, 0.8, ' flows/s'));
+  }
+}
+
+async function firstLogins(bench: Bench): Promise<void> {
+  const measures = await alternate('4 first login', [bench.castellan, bench.baseline], (s) => closedJob(s, { kind: 'first-login', clientID: CLIENTS.app, connections: LOGIN_CONCURRENCY }), bench.raw);
+  const row = comparison('4', `first login (argon2id m=64MiB t=3 p=4) + flow, concurrency ${LOGIN_CONCURRENCY}`, measures, undefined, ' logins/s');
+  bench.rows.push({ ...row, note: [row.note, 'the baseline verifies the same argon2id digest in its interaction; Castellan runs without its timing pad (≥ 250 ms of sleep by design, no CPU)'].filter(Boolean).join('; ') });
+}
+
+async function clientSecrets(bench: Bench, crypto: CryptoCosts): Promise<void> {
+  const { castellan, baseline } = bench;
+  const plain = (s: ServerProcess): Job => closedJob(s, { kind: 'client-credentials', clientID: CLIENTS.ccPlain, connections: 32 });
+  const hashedJob = (s: ServerProcess): Job => closedJob(s, { kind: 'client-credentials', clientID: CLIENTS.ccHashed, connections: 32 });
+  // Three servers in the rotation: Castellan plaintext, baseline plaintext, Castellan hashed.
+  const hashedView: ServerProcess = { ...castellan, name: 'castellan-hashed' };
+  const [castellanPlain, baselinePlain, hashed] = await alternate('5 client secrets', [castellan, baseline, hashedView], (s) => (s === hashedView ? hashedJob(castellan) : plain(s)), bench.raw);
+  bench.rows.push(comparison('5a', 'token endpoint, plaintext secret, 32 conn.', [castellanPlain!, baselinePlain!], undefined));
+  const ratio = hashed!.throughput.median / castellanPlain!.throughput.median;
+  const oneHash = (1000 / crypto.pbkdf2SHA512) * availableParallelism();
+  bench.rows.push({
+    id: '5b',
+    scenario: 'token endpoint, $pbkdf2-sha512$310000$ secret, 32 conn.',
+    castellan: throughputCell(hashed!),
+    baseline: { text: 'n/a (plaintext secrets only)' },
+    ratio,
+    ratioOf: 'hashed / own plaintext',
+    budget: atLeast(ratio, 0.5)!,
+    note: `one hash per request would allow ≈ ${count(oneHash)}/s on ${availableParallelism()} cores (${crypto.pbkdf2SHA512.toFixed(0)} ms per pbkdf2); measured ${(hashed!.throughput.median / oneHash).toFixed(1)}× that${hashed!.firstError ? `; ${hashed!.firstError}` : ''}`,
+  });
+}
+
+/** Discovery at PROBE_RATE alone, then the same while LOGIN_CONCURRENCY first logins run. */
+async function probe(server: ServerProcess, loaded: boolean): Promise<Awaited<ReturnType<typeof runLoad>>> {
+  const discovery: Job = { kind: 'get', target: target(server), path: DISCOVERY, connections: 8, rate: PROBE_RATE, seconds: PROBE_SECONDS, maxRequests: MAX_REQUESTS };
+  if (!loaded) return runLoad(discovery);
+  const logins = runLoad({ kind: 'first-login', target: target(server), clientID: CLIENTS.app, connections: LOGIN_CONCURRENCY, seconds: PROBE_SECONDS + 1.5, maxRequests: MAX_REQUESTS, userOffset: 40 });
+  await sleep(750);
+  const [result] = await Promise.all([runLoad(discovery), logins]);
+  return result;
+}
+
+async function responsiveness(bench: Bench): Promise<void> {
+  const servers = [bench.castellan, bench.baseline];
+  const idle = servers.map(() => [] as Awaited<ReturnType<typeof runLoad>>[]);
+  const loaded = servers.map(() => [] as Awaited<ReturnType<typeof runLoad>>[]);
+  for (const server of servers) await runLoad({ kind: 'get', target: target(server), path: DISCOVERY, connections: 8, rate: PROBE_RATE, seconds: WARMUP_SECONDS, maxRequests: MAX_REQUESTS });
+  for (let round = 0; round < RUNS; round++) {
+    for (const [i, server] of servers.entries()) {
+      idle[i]!.push(await probe(server, false));
+      loaded[i]!.push(await probe(server, true));
+    }
+  }
+  bench.raw['6 responsiveness'] = Object.fromEntries(servers.map((s, i) => [s.name, { idle: idle[i], loaded: loaded[i] }]));
+  const [castellanIdle, baselineIdle] = idle.map(measureOf);
+  const [castellanLoaded, baselineLoaded] = loaded.map(measureOf);
+  const ratio = castellanLoaded!.p99.median / castellanIdle!.p99.median;
+  const baselineRatio = baselineLoaded!.p99.median / baselineIdle!.p99.median;
+  log(`6 responsiveness: Castellan p99 ${castellanIdle!.p99.median.toFixed(2)} → ${castellanLoaded!.p99.median.toFixed(2)} ms, baseline ${baselineIdle!.p99.median.toFixed(2)} → ${baselineLoaded!.p99.median.toFixed(2)} ms`);
+  const errors = [castellanLoaded!.firstError, castellanIdle!.firstError].filter(Boolean).join('; ');
+  bench.rows.push({
+    id: '6',
+    scenario: `discovery p99 at ${PROBE_RATE}/s, idle → during ${LOGIN_CONCURRENCY} first logins`,
+    castellan: latencyCell(castellanIdle!, castellanLoaded!),
+    baseline: latencyCell(baselineIdle!, baselineLoaded!),
+    ratio,
+    ratioOf: `loaded / idle p99; baseline ${baselineRatio.toFixed(2)}×`,
+    budget: { text: '≤ 2×', pass: ratio <= 2 },
+    note: `open loop, latency from the scheduled start; p50 idle ${castellanIdle!.p50.median.toFixed(2)} → ${castellanLoaded!.p50.median.toFixed(2)} ms${errors ? `; ${errors}` : ''}`,
+  });
+}
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+async function growth(bench: Bench): Promise<void> {
+  // One Castellan per size, pre-filled, so runs alternate between sizes as A B runs do.
+  const started = await Promise.all(GROWTH_SIZES.map((size) => startCastellan(bench, `castellan-${size / 1000}k`)));
+  try {
+    const filled = started.map(({ database }, i) => prefill(database, 0, GROWTH_SIZES[i]!));
+    log(`7 growth: pre-filled ${GROWTH_SIZES.join(', ')} users in ${filled.map((s) => `${s.toFixed(1)} s`).join(', ')}`);
+    const servers = started.map((s) => s.server);
+    const measures = await alternate('7 growth', servers, (s) => closedJob(s, { kind: 'flow', clientID: CLIENTS.remembered, connections: 8 }), bench.raw);
+    const base = measures[0]!;
+    for (const [i, size] of GROWTH_SIZES.entries()) {
+      const ratio = measures[i]!.throughput.median / base.throughput.median;
+      const last = i === GROWTH_SIZES.length - 1;
+      bench.rows.push({
+        id: `7${'abc'[i]}`,
+        scenario: `flow c8 (remembered consent), ${count(size)} stored grants/consents`,
+        castellan: throughputCell(measures[i]!, ' flows/s'),
+        baseline: { text: 'n/a (memory adapter)' },
+        ratio,
+        ratioOf: `vs ${count(GROWTH_SIZES[0]!)}`,
+        ...(last ? { budget: atLeast(ratio, 0.9)! } : {}),
+        ...(measures[i]!.firstError ? { note: measures[i]!.firstError } : {}),
+      });
+    }
+    const largest = started.at(-1)!;
+    const before = databaseSize(largest.database);
+    const rssBefore = largest.server.rss();
+    const run = await runLoad({ kind: 'flow', target: target(largest.server), clientID: CLIENTS.remembered, connections: 8, seconds: GROWTH_FLOW_SECONDS, maxRequests: GROWTH_FLOWS });
+    const rssAfter = largest.server.rss();
+    const heap = (await largest.server.command({ cmd: 'memory' })) as { heapUsed: number; heapTotal: number };
+    const after = databaseSize(largest.database);
+    // Two hours on: codes, access tokens and sessions of the run have expired; purge them.
+    await largest.server.command({ cmd: 'advance', seconds: 2 * 3600 });
+    const { purged } = (await largest.server.command({ cmd: 'purge' })) as { purged: number };
+    const purgedSize = databaseSize(largest.database);
+    const rssPurged = largest.server.rss();
+    const growthRaw = { flows: run, rssBefore, rssAfter, heap, rssPurged, before, after, purged, purgedSize };
+    bench.raw['7 growth after flows'] = growthRaw;
+    log(`7 growth: ${run.completed} flows in ${run.seconds.toFixed(0)} s; RSS ${megabytes(rssBefore)} → ${megabytes(rssAfter)}; db ${megabytes(before.bytes)} → ${megabytes(after.bytes)}; purged ${purged} rows`);
+    bench.rows.push({
+      id: '7d',
+      scenario: `RSS after ${count(run.completed)} more flows on the ${count(GROWTH_SIZES.at(-1)!)} database`,
+      castellan: { text: `${megabytes(rssAfter)} (before the flows ${megabytes(rssBefore)}, after purge ${megabytes(rssPurged)})` },
+      baseline: { text: `${megabytes(bench.baseline.rss())} (its process, after all scenarios)` },
+      budget: { text: `< ${RSS_BUDGET_MB} MB`, pass: rssAfter < RSS_BUDGET_MB * 1024 * 1024 && run.errors === 0 },
+      note: `${count(run.throughput)} flows/s, ${run.errors} errors${run.firstError ? ` (${run.firstError})` : ''}; V8 heap used ${megabytes(heap.heapUsed)} of ${megabytes(heap.heapTotal)} committed`,
+    });
+    bench.rows.push({
+      id: '7e',
+      scenario: 'database size after those flows, then after purging expired rows',
+      castellan: { text: `${sizeText(before)} → ${sizeText(after)} → purged ${purged}: ${sizeText(purgedSize)}` },
+      baseline: { text: 'n/a (memory adapter)' },
+    });
+  } finally {
+    await Promise.all(started.map((s) => s.server.stop()));
+  }
+}
+
+function sizeText(size: DatabaseSize): string {
+  return `${megabytes(size.bytes)} (${count(size.payloadRows)} oidc rows)`;
+}
+
+function machine(): Record<string, unknown> {
+  const git = (args: string[]): string => {
+    try {
+      return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
+    } catch {
+      return '';
+    }
+  };
+  return {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: availableParallelism(),
+    memory: `${Math.round(totalmem() / 1024 / 1024 / 1024)} GiB`,
+    node: process.version,
+    commit: git(['rev-parse', '--short', 'HEAD']),
+    dirty: git(['status', '--porcelain']) !== '',
+    loadAverageAtStart: loadavg().map((l) => Number(l.toFixed(2))),
+  };
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const wanted = (n: number): boolean => !options.only || options.only.has(n);
+  const began = performance.now();
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const info = machine();
+  log(`machine: ${info['cores']} cores, ${info['cpu']}, Node ${info['node']}, load average ${(info['loadAverageAtStart'] as number[]).join(' ')}`);
+  const directory = await mkdtemp(join(tmpdir(), 'castellan-bench-'));
+  const fixtures = await createFixtures();
+  const crypto = await measureCrypto(fixtures);
+  log(`crypto on one core: RS256 sign ${crypto.rs256Sign.toFixed(2)} ms, ES256 sign ${crypto.es256Sign.toFixed(2)} ms, pbkdf2-sha512 310000 ${crypto.pbkdf2SHA512.toFixed(0)} ms, argon2id m=65536 t=3 p=4 ${crypto.argon2id.toFixed(0)} ms`);
+  const profileDirectory = options.profile ? join(RESULTS, `profiles-${stamp}`) : undefined;
+  const { server: castellan } = await startCastellan({ directory, fixtures, profileDirectory }, 'castellan');
+  const baseline = await startBaseline({ directory, fixtures }, 'baseline', false);
+  const bench: Bench = { directory, fixtures, profileDirectory, castellan, baseline, rows: [], raw: {} };
+  try {
+    if (wanted(1)) await documents(bench);
+    if (wanted(2)) await clientCredentialsTokens(bench);
+    if (wanted(3)) await signedInFlows(bench);
+    if (wanted(4)) await firstLogins(bench);
+    if (wanted(5)) await clientSecrets(bench, crypto);
+    if (wanted(6)) await responsiveness(bench);
+    if (wanted(7)) await growth(bench);
+  } finally {
+    await castellan.stop();
+    await baseline.stop();
+    await rm(directory, { recursive: true, force: true });
+  }
+  const seconds = (performance.now() - began) / 1000;
+  const table = formatTable(bench.rows);
+  const summary = `${info['cores']} cores (${info['cpu']}), Node ${info['node']}, commit ${info['commit']}${info['dirty'] ? ' (uncommitted changes)' : ''}; ${RUNS} alternating runs of ${SECONDS} s each, median [min–max]; ${seconds.toFixed(0)} s in all; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at the end`;
+  process.stdout.write(`\n${table}\n\n${summary}\n`);
+  const crypt = `crypto on one core: RS256 sign ${crypto.rs256Sign.toFixed(2)} ms, ES256 sign ${crypto.es256Sign.toFixed(2)} ms, pbkdf2-sha512 310000 ${crypto.pbkdf2SHA512.toFixed(0)} ms, argon2id m=65536 t=3 p=4 ${crypto.argon2id.toFixed(0)} ms`;
+  process.stdout.write(`${crypt}\n`);
+  const failed = bench.rows.filter((r) => r.budget && !r.budget.pass).map((r) => r.id);
+  const file = await writeResults(RESULTS, stamp, { machine: { ...info, loadAverageAtEnd: loadavg() }, settings: { RUNS, SECONDS, WARMUP_SECONDS, GROWTH_SIZES, GROWTH_FLOWS, PROBE_RATE, LOGIN_CONCURRENCY }, crypto, seconds, rows: bench.rows, failed, raw: bench.raw });
+  process.stdout.write(`${failed.length === 0 ? 'every budget holds' : `budgets missed: ${failed.join(', ')}`}\nresults: ${file}${profileDirectory ? `\nCPU profiles: ${profileDirectory}` : ''}\n`);
+}
+
+await main();
