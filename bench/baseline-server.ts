@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { verify } from '@node-rs/argon2';
 import { Provider, type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { SCOPE_CLAIMS } from '../src/oidc/claims.ts';
@@ -81,6 +82,15 @@ provider.use(async function benchInteraction(ctx: KoaContextWithOIDC, next: () =
   const grantId = await grant.save();
   await provider.interactionFinished(ctx.req, ctx.res, { login: { accountId }, consent: { grantId } }, { mergeWithLastSubmission: false });
   ctx.respond = false;
+});
+
+// The same event-loop delay report as bench/castellan-server.ts ({ cmd: 'loop' }).
+const loop = monitorEventLoopDelay({ resolution: 1 });
+loop.enable();
+process.on('message', (message: { cmd: string; id: number }) => {
+  if (message.cmd !== 'loop') return;
+  process.send!({ id: message.id, ok: true, p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 });
+  loop.reset();
 });
 
 const server = createServer(provider.callback());

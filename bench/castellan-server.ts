@@ -4,16 +4,18 @@
 // database at the configured level. Answers the parent over IPC:
 //   { cmd: 'advance', seconds } moves the storage clock forward (to expire rows without waiting);
 //   { cmd: 'purge' } runs the expired-row purge and reports how many rows went;
-//   { cmd: 'memory' } reports process.memoryUsage() (heap, external, array buffers, RSS).
+//   { cmd: 'memory' } reports process.memoryUsage() (heap, external, array buffers, RSS);
+//   { cmd: 'loop' } reports the event-loop delay (ms) since the previous 'loop', and restarts it.
 import { createWriteStream } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { loadConfig } from '../src/config/index.ts';
 import { createLogger } from '../src/logging.ts';
 import { startServer } from '../src/server.ts';
 import { purgeExpired } from '../src/storage/oidc-adapter.ts';
 
 interface Command {
-  readonly cmd: 'advance' | 'purge' | 'memory';
+  readonly cmd: 'advance' | 'purge' | 'memory' | 'loop';
   readonly id: number;
   readonly seconds?: number;
 }
@@ -25,6 +27,8 @@ const log = createWriteStream(join(dirname(configFile), 'castellan.log'), { flag
 let offsetMs = 0;
 const server = await startServer(config, createLogger(config.log, log), { clock: () => Date.now() + offsetMs, timing: { seedMs: 0, minimumMs: 0, jitterMs: 0 } });
 const storage = server.built.context.storage;
+const loop = monitorEventLoopDelay({ resolution: 1 });
+loop.enable();
 
 process.on('message', (message: Command) => {
   if (message.cmd === 'advance') {
@@ -34,6 +38,9 @@ process.on('message', (message: Command) => {
     process.send!({ id: message.id, ok: true, purged: purgeExpired(storage) });
   } else if (message.cmd === 'memory') {
     process.send!({ id: message.id, ok: true, ...process.memoryUsage() });
+  } else if (message.cmd === 'loop') {
+    process.send!({ id: message.id, ok: true, p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 });
+    loop.reset();
   }
 });
 

@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { ROUTES } from '../src/oidc/context.ts';
 import { USERS } from './fixtures.ts';
 import { clientCredentials, codeFlow, type Target, type VirtualUser } from './flows.ts';
-import { CookieJar, keepAliveAgent, send } from './http.ts';
+import { CookieJar, keepAliveAgent, RawGetConnection, send } from './http.ts';
 import { percentile } from './stats.ts';
 
 export type JobKind = 'get' | 'client-credentials' | 'flow' | 'first-login';
@@ -24,6 +24,8 @@ export interface Job {
   readonly rate?: number;
   /** `get`: the path to request. */
   readonly path?: string;
+  /** `get`: use RawGetConnection instead of node:http (see http.ts). */
+  readonly raw?: boolean;
   /** `client-credentials`, `flow`, `first-login`: the client. */
   readonly clientID?: string;
   /** First of USERS this job's virtual users take (so concurrent jobs use distinct users). */
@@ -51,6 +53,22 @@ type Unit = (vu: VirtualUser) => Promise<boolean>;
 function virtualUsers(job: Job): VirtualUser[] {
   const offset = job.userOffset ?? 0;
   return Array.from({ length: job.connections }, (_, i) => ({ jar: new CookieJar(), username: USERS[(offset + i) % USERS.length]! }));
+}
+
+/** One raw connection per virtual user, opened during setup. */
+async function rawUnit(job: Job, users: readonly VirtualUser[], connections: Map<VirtualUser, RawGetConnection>): Promise<Unit> {
+  const url = new URL(job.path ?? '/', job.target.base);
+  for (const vu of users) connections.set(vu, await RawGetConnection.open(url));
+  return async (vu) => {
+    const status = await connections.get(vu)!.get();
+    if (status !== 200) throw new Error(`GET ${url.pathname}: HTTP ${status}`);
+    return true;
+  };
+}
+
+function closeAll(agent: Agent, connections: Map<VirtualUser, RawGetConnection>): void {
+  agent.destroy();
+  for (const connection of connections.values()) connection.close();
 }
 
 /** The unit of work; resolves true when it needed no page (only flows can say otherwise). */
@@ -86,12 +104,20 @@ function unitOf(job: Job, agent: Agent): Unit {
 async function run(job: Job): Promise<LoadResult> {
   const agent = keepAliveAgent(job.connections);
   const users = virtualUsers(job);
-  const unit = unitOf(job, agent);
+  const connections = new Map<VirtualUser, RawGetConnection>();
+  let unit = unitOf(job, agent);
   const setupStarted = performance.now();
-  // Signed-in flows: each virtual user signs in (and consents) once before the clock starts.
-  if (job.kind === 'flow') await Promise.all(users.map((vu) => codeFlow(agent, job.target, vu, job.clientID!)));
-  // Warm the connections, so the measured part does not include TCP connects.
-  if (job.kind !== 'flow' && job.kind !== 'first-login') await Promise.all(users.map(() => send(agent, new URL(ROUTES.jwks, job.target.base))));
+  try {
+    if (job.kind === 'get' && job.raw) unit = await rawUnit(job, users, connections);
+    // Signed-in flows: each virtual user signs in (and consents) once before the clock starts.
+    else if (job.kind === 'flow') await Promise.all(users.map((vu) => codeFlow(agent, job.target, vu, job.clientID!)));
+    // Warm the connections, so the measured part does not include TCP connects.
+    else if (job.kind !== 'first-login') await Promise.all(users.map(() => send(agent, new URL(ROUTES.jwks, job.target.base))));
+  } catch (error) {
+    closeAll(agent, connections);
+    const message = `setup failed: ${error instanceof Error ? error.message : String(error)}`;
+    return { completed: 0, errors: users.length, firstError: message, interactive: 0, seconds: 0, setupSeconds: 0, throughput: 0, p50: Number.NaN, p99: Number.NaN, max: Number.NaN };
+  }
   const setupSeconds = (performance.now() - setupStarted) / 1000;
 
   const latencies = new Float64Array(job.maxRequests);
@@ -136,7 +162,7 @@ async function run(job: Job): Promise<LoadResult> {
     }));
   }
   const seconds = (performance.now() - begin) / 1000;
-  agent.destroy();
+  closeAll(agent, connections);
   const sorted = latencies.subarray(0, completed).sort();
   return { completed, errors, firstError, interactive, seconds, setupSeconds, throughput: completed / seconds, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: percentile(sorted, 100) };
 }
