@@ -1,6 +1,7 @@
 // Shared helpers for the portal tests: a Koa app on an ephemeral port, and small readers for the
 // server-rendered HTML (the views are plain strings, so a start tag is found by its id).
 import assert from 'node:assert/strict';
+import { stylesheet } from '../../src/portal/stylesheet.ts';
 import type { AddressInfo } from 'node:net';
 import type Koa from 'koa';
 
@@ -42,4 +43,27 @@ export function textOf(page: string, id: string): string {
   const name = /^<([a-zA-Z0-9]+)/.exec(tag)?.[1] ?? '';
   const start = page.indexOf(tag) + tag.length;
   return page.slice(start, page.indexOf(`</${name}>`, start)).replace(/<[^>]*>/g, '').trim();
+}
+
+export function startTags(page: string): string[] {
+  return [...page.matchAll(/<[a-zA-Z][^>]*>/g)].map((m) => m[0]);
+}
+
+/** The stylesheet link, and nothing the portal CSP forbids: inline styles, external resources, on* handlers. */
+export function assertWorksUnderCSP(page: string): void {
+  assert.ok(page.includes(`<link rel="stylesheet" href="${stylesheet().url}">`));
+  // style-src 'self' forbids inline styles; no external resources either.
+  assert.doesNotMatch(page, /<style|\sstyle=/i);
+  assert.doesNotMatch(page, /(?:src|href)="(?:https?:)?\/\//i);
+  for (const tag of startTags(page)) assert.doesNotMatch(tag.replace(/="[^"]*"/g, ''), /\son[a-z]+[\s>]/i, tag);
+}
+
+/** Every visible input has an id and a <label for> (WCAG 1.3.1). */
+export function assertInputsLabelled(page: string): void {
+  for (const [tag] of page.matchAll(/<input\b[^>]*>/g)) {
+    if (attribute(tag, 'type') === 'hidden') continue;
+    const id = attribute(tag, 'id');
+    assert.ok(id, `input without id: ${tag}`);
+    assert.ok(startTags(page).some((t) => t.startsWith('<label') && attribute(t, 'for') === id), `no label for #${id}`);
+  }
 }
