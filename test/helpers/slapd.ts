@@ -237,7 +237,7 @@ export async function startSlapd(): Promise<Slapd> {
   let child: ChildProcess | undefined;
   let text = '';
   const kill = (): void => {
-    if (child?.pid !== undefined && child.exitCode === null) process.kill(child.pid, 'SIGKILL');
+    if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) process.kill(child.pid, 'SIGKILL');
   };
   process.once('exit', kill);
 
@@ -252,7 +252,7 @@ export async function startSlapd(): Promise<Slapd> {
 
   async function halt(): Promise<void> {
     const running = child;
-    if (running?.pid === undefined || running.exitCode !== null) return;
+    if (running?.pid === undefined || running.exitCode !== null || running.signalCode !== null) return;
     const exited = once(running, 'exit');
     process.kill(running.pid, 'SIGTERM');
     const timer = setTimeout(kill, 5000);
