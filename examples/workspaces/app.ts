@@ -1,5 +1,6 @@
-// The Workspaces demo app: a Koa app that signs people in with a local password or through the
-// relying-party module (Kasm's /api/sso_login, /api/oidc_callback, /api/logout), keeps its own sessions
+// The Workspaces demo app: a Koa app that signs people in with a local password, against an LDAP
+// directory (Kasm's LDAP configurations, same form), or through the relying-party module's OpenID
+// routes (Kasm's /api/sso_login, /api/oidc_callback, /api/logout), keeps its own sessions
 // in SQLite, and shows the groups and effective settings a sign-in produced. An example of mounting the
 // module, not a product: no workspaces, no rate limiting of local passwords.
 import { randomBytes } from 'node:crypto';
@@ -10,7 +11,8 @@ import type { Logger } from 'pino';
 import { generateDigest, parseDigest, verifyDigest } from '../../src/crypto/digest.ts';
 import { readForm } from '../../src/portal/form.ts';
 import {
-  effectiveSettings, loginSettings, relyingPartyRoutes, type AppGroup, type CallbackResult, type RelyingPartyError,
+  createLDAPLogin, effectiveSettings, loginSettings, normalizeUsername, RelyingPartyError, relyingPartyRoutes,
+  type AppGroup, type CallbackResult, type LDAPLogin,
 } from '../../src/relying-party/index.ts';
 import { ADMINISTRATORS, type WorkspacesConfig } from './config.ts';
 import { LOCAL_REALM, openDatabase, type AppUser, type WorkspacesDatabase } from './database.ts';
@@ -81,10 +83,12 @@ function page(ctx: Context, body: string, status = 200): void {
 export interface WorkspacesAppOptions {
   readonly config: WorkspacesConfig;
   readonly database: WorkspacesDatabase;
+  /** Sign-in against the configured LDAP directories (createLDAPLogin); the caller closes it. */
+  readonly ldap: LDAPLogin;
   readonly logger: Logger;
 }
 
-export function createWorkspacesApp({ config, database, logger }: WorkspacesAppOptions): Koa {
+export function createWorkspacesApp({ config, database, ldap, logger }: WorkspacesAppOptions): Koa {
   const groups = config.relyingParty.groups;
   // A digest to check when the username is unknown, so a miss costs what a hit costs.
   const decoy = generateDigest({ algorithm: 'argon2' }, randomBytes(16).toString('hex')).then((digest) => parseDigest(digest));
@@ -113,19 +117,38 @@ export function createWorkspacesApp({ config, database, logger }: WorkspacesAppO
     page(ctx, loginPage(options));
   }
 
-  async function localLogin(ctx: Context): Promise<void> {
+  function refuse(ctx: Context, username: string): void {
+    page(ctx, loginPage(loginSettings(config.relyingParty.oidc, ctx.host).oidc.oidc_configs, { message: LOGIN_FAILED, username }), 401);
+  }
+
+  /** Kasm's order: a local user checks the password here; anyone else whose domain an LDAP configuration accepts, the directory. */
+  async function login(ctx: Context): Promise<void> {
     const form = await readForm(ctx);
-    const username = (form.get('username') ?? '').trim().toLowerCase();
+    const username = normalizeUsername(form.get('username') ?? '');
     const password = form.get('password') ?? '';
     const user = database.findUser(username);
+    if (user?.realm !== LOCAL_REALM && ldap.accepts(username)) return ldapLogin(ctx, username, password);
     const digest = user?.realm === LOCAL_REALM && user.password !== undefined ? parseDigest(user.password) : await decoy;
     const valid = await verifyDigest(digest, password);
     if (!valid || user?.realm !== LOCAL_REALM) {
       logger.info({ username }, 'local sign-in refused');
-      return page(ctx, loginPage(loginSettings(config.relyingParty.oidc, ctx.host).oidc.oidc_configs, { message: LOGIN_FAILED, username }), 401);
+      return refuse(ctx, username);
     }
     startSession(ctx, user.username);
     logger.info({ username }, 'local sign-in');
+    ctx.status = 303;
+    ctx.redirect('/profile');
+  }
+
+  /** The module logs the precise reason of a refusal; the page says only LOGIN_FAILED. */
+  async function ldapLogin(ctx: Context, username: string, password: string): Promise<void> {
+    try {
+      const signedIn = await ldap.login(username, password);
+      startSession(ctx, signedIn.user.username, signedIn.providerID);
+    } catch (error) {
+      if (error instanceof RelyingPartyError) return refuse(ctx, username);
+      throw error;
+    }
     ctx.status = 303;
     ctx.redirect('/profile');
   }
@@ -147,7 +170,7 @@ export function createWorkspacesApp({ config, database, logger }: WorkspacesAppO
     'GET /': (ctx) => showLogin(ctx, true),
     // Kasm's /#/staticlogin: the login page without auto login.
     'GET /staticlogin': (ctx) => showLogin(ctx, false),
-    'POST /login': localLogin,
+    'POST /login': login,
     'GET /profile': profile,
     'GET /admin': admin,
     [`GET ${STYLESHEET_PATH}`]: (ctx) => {
@@ -197,7 +220,8 @@ export async function startWorkspaces(config: WorkspacesConfig, logger: Logger):
   const database = openDatabase(config.storagePath);
   database.syncConfiguredGroups(config.relyingParty.groups);
   for (const name of database.syncLocalUsers(config.localUsers)) logger.warn({ username: name }, 'local_users: skipped, the name belongs to a user of another realm');
-  const server = createServer(createWorkspacesApp({ config, database, logger }).callback());
+  const ldap = createLDAPLogin({ configs: config.relyingParty.ldap, groups: config.relyingParty.groups, store: database, logger });
+  const server = createServer(createWorkspacesApp({ config, database, ldap, logger }).callback());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.server.port, config.server.host, resolve);
@@ -209,6 +233,7 @@ export async function startWorkspaces(config: WorkspacesConfig, logger: Logger):
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await ldap.close();
       database.close();
     },
   };

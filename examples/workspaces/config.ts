@@ -1,12 +1,12 @@
 // The Workspaces demo app's configuration file: YAML validated by schemas/workspaces.schema.json for the
-// app's own keys, and by the relying-party module for `oidc` and `groups`. Every problem of both is
+// app's own keys, and by the relying-party module for `oidc`, `ldap` and `groups`. Every problem of both is
 // collected and reported at once as `FILE:LINE:COLUMN path: message`.
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import { parseListenAddress } from '../../src/config/validators/sections.ts';
 import { formatPath } from '../../src/relying-party/config.ts';
 import {
-  DEFAULTS, formatProblem, parseRelyingPartySettings, readYAML, RelyingPartyConfigError,
+  DEFAULTS, formatProblem, ldapConfigWarnings, parseRelyingPartySettings, readYAML, RelyingPartyConfigError,
   type AppGroup, type ConfigProblem, type Locate, type Path, type RelyingPartySettings,
 } from '../../src/relying-party/index.ts';
 
@@ -31,9 +31,9 @@ export interface WorkspacesConfig {
   readonly storagePath: string;
   readonly sessionSecret: string;
   readonly localUsers: readonly LocalUser[];
-  /** `oidc` and `groups`, defaults applied; groups include All Users and Administrators. */
+  /** `oidc`, `ldap` and `groups`, defaults applied; groups include All Users and Administrators. */
   readonly relyingParty: RelyingPartySettings;
-  /** Accepted but not acted on (e.g. `ldap`), for the log. */
+  /** Valid but weak settings (e.g. an ldap:// URL without StartTLS), for the log at start. */
   readonly warnings: readonly string[];
 }
 
@@ -59,7 +59,7 @@ const VALIDATE = (() => {
 })();
 
 /** The module checks these itself, with its cross-field rules; the app's schema only names them. */
-const MODULE_KEYS = new Set(['oidc', 'groups']);
+const MODULE_KEYS = new Set(['oidc', 'ldap', 'groups']);
 
 function pathOf(pointer: string): Path {
   return pointer === '' ? [] : pointer.slice(1).split('/').map((key) => (/^\d+$/.test(key) ? Number(key) : key.replace(/~1/g, '/').replace(/~0/g, '~')));
@@ -92,7 +92,7 @@ function appSchemaProblems(data: unknown, locate: Locate): ConfigProblem[] {
 
 function moduleProblems(data: Record<string, unknown>, locate: Locate): { settings?: RelyingPartySettings; problems: readonly ConfigProblem[] } {
   try {
-    return { settings: parseRelyingPartySettings({ oidc: data['oidc'] ?? [], groups: data['groups'] ?? [] }, { locate }), problems: [] };
+    return { settings: parseRelyingPartySettings({ oidc: data['oidc'] ?? [], ldap: data['ldap'] ?? [], groups: data['groups'] ?? [] }, { locate }), problems: [] };
   } catch (error) {
     if (error instanceof RelyingPartyConfigError) return { problems: error.problems };
     throw error;
@@ -147,8 +147,8 @@ export function parseWorkspacesConfig(text: string, source: string): WorkspacesC
     storagePath: (data['storage'] as { path: string }).path,
     sessionSecret: data['session_secret'] as string,
     localUsers: users.map((user) => ({ ...user, groups: user.groups ?? [] })),
-    relyingParty: { oidc: rp.settings.oidc, groups },
-    warnings: data['ldap'] === undefined ? [] : ['ldap: LDAP sign-in is not supported yet; the ldap key is ignored'],
+    relyingParty: { oidc: rp.settings.oidc, ldap: rp.settings.ldap, groups },
+    warnings: rp.settings.ldap.flatMap(ldapConfigWarnings),
   };
 }
 

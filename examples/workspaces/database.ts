@@ -1,4 +1,4 @@
-// The Workspaces demo app's SQLite file: users (local and OpenID), groups (mirrored from the
+// The Workspaces demo app's SQLite file: users (local, OpenID and LDAP), groups (mirrored from the
 // configuration), memberships and sessions. It implements the relying-party module's UserStore, and
 // keeps one rule of its own: every user is a member of All Users, whatever a group sync says.
 import { createHash } from 'node:crypto';

@@ -1,9 +1,12 @@
-// The relying party's configuration: Kasm's OpenID form (one entry per provider, each with an id) and
-// the application groups that SSO group mappings fill. Three layers: the JSON Schema names every key
-// (schemas/relying-party.schema.json), DEFAULTS fills what is left out, and cross-field rules collect
-// every problem before one RelyingPartyConfigError reports them all as `path: must be … but is …`.
+// The relying party's configuration: Kasm's OpenID form (one entry per provider, each with an id), its
+// LDAP form (rules in ldap-config.ts), and the application groups that SSO group mappings fill. Three
+// layers: the JSON Schema names every key (schemas/relying-party.schema.json), DEFAULTS fills what is
+// left out, and cross-field rules collect every problem before one RelyingPartyConfigError reports them
+// all as `path: must be … but is …`.
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import { parseDN } from '../ldap/escape.ts';
+import { domainList, ldapConfigProblems, type LDAPConfig } from './ldap-config.ts';
 import { readYAML, type Locate, type Path } from './yaml-location.ts';
 
 /** Kasm's user fields that attribute mappings may fill. */
@@ -56,6 +59,7 @@ export interface AppGroup {
 
 export interface RelyingPartySettings {
   readonly oidc: readonly RelyingPartyConfig[];
+  readonly ldap: readonly LDAPConfig[];
   readonly groups: readonly AppGroup[];
 }
 
@@ -77,6 +81,16 @@ export const DEFAULTS = Object.freeze({
   pkce: true,
   /** Kasm's model default for groups.priority. */
   priority: 4095,
+  /** Kasm's LDAP form (its UI defaults; connection_timeout is its model's, in seconds). */
+  ldap: Object.freeze({
+    enabled: true,
+    start_tls: false,
+    connection_timeout: 5,
+    search_subtree: true,
+    username_domain_match: Object.freeze([] as string[]),
+    auto_create_app_user: true,
+    attribute_mappings: Object.freeze({}),
+  }),
 } as const);
 
 export interface ConfigProblem {
@@ -117,7 +131,7 @@ const VALIDATE = (() => {
   return ajv.compile(SCHEMA);
 })();
 
-const SECRET_KEYS = new Set(['client_secret']);
+const SECRET_KEYS = new Set(['client_secret', 'service_account_password']);
 const URL_KEYS = ['issuer', 'authorization_url', 'token_url', 'user_info_url', 'redirect_url', 'logo_url'] as const;
 const MANUAL_KEYS = ['authorization_url', 'token_url', 'user_info_url'] as const;
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -191,14 +205,17 @@ function schemaProblems(data: unknown, add: (path: Path, message: string, atKey?
 }
 
 /** Cross-field rules the schema cannot say; each adds a problem and the checks go on. */
-function crossFieldProblems(data: { oidc?: Record<string, unknown>[]; groups?: Record<string, unknown>[] }, add: (path: Path, message: string) => void): void {
-  const ids = new Map<string, number>();
+function crossFieldProblems(data: { oidc?: Record<string, unknown>[]; ldap?: Record<string, unknown>[]; groups?: Record<string, unknown>[] }, add: (path: Path, message: string) => void): void {
+  // One namespace: a group mapping's provider names either kind.
+  const ids = new Map<string, string>();
+  const claimID = (kind: 'oidc' | 'ldap', index: number, id: string): void => {
+    const first = ids.get(id);
+    if (first !== undefined) add([kind, index, 'id'], `must be unique but '${id}' is also the id of ${first}`);
+    else ids.set(id, `${kind}[${index}]`);
+  };
   for (const [index, entry] of (data.oidc ?? []).entries()) {
     const at = (key: string): Path => ['oidc', index, key];
-    const id = String(entry['id']);
-    const first = ids.get(id);
-    if (first !== undefined) add(at('id'), `must be unique but '${id}' is also the id of oidc[${first}]`);
-    else ids.set(id, index);
+    claimID('oidc', index, String(entry['id']));
     for (const key of URL_KEYS) {
       const value = entry[key];
       if (typeof value !== 'string') continue;
@@ -223,6 +240,13 @@ function crossFieldProblems(data: { oidc?: Record<string, unknown>[]; groups?: R
       else fields.set(field, claim);
     }
   }
+  const ldapIDs = new Set<string>();
+  for (const [index, entry] of (data.ldap ?? []).entries()) {
+    claimID('ldap', index, String(entry['id']));
+    ldapIDs.add(String(entry['id']));
+    ldapConfigProblems(ldapWithDefaults(entry), index, add);
+  }
+  const kinds = ldapIDs.size > 0 ? 'an oidc or ldap configuration' : 'an oidc configuration';
   const names = new Map<string, number>();
   for (const [index, group] of (data.groups ?? []).entries()) {
     const name = String(group['name']);
@@ -232,9 +256,13 @@ function crossFieldProblems(data: { oidc?: Record<string, unknown>[]; groups?: R
     for (const [m, mapping] of ((group['sso_mappings'] as Record<string, unknown>[] | undefined) ?? []).entries()) {
       const at: Path = ['groups', index, 'sso_mappings', m];
       const provider = String(mapping['provider']);
-      if (!ids.has(provider)) add([...at, 'provider'], `must be the id of an oidc configuration (${[...ids.keys()].map((i) => `'${i}'`).join(', ') || 'none configured'}) but is configured as '${provider}'`);
+      if (!ids.has(provider)) add([...at, 'provider'], `must be the id of ${kinds} (${[...ids.keys()].map((i) => `'${i}'`).join(', ') || 'none configured'}) but is configured as '${provider}'`);
       const all = mapping['assign_all_users'] === true;
-      if (all === (mapping['group_attribute'] !== undefined)) add(at, all ? 'must set group_attribute or assign_all_users: true, not both' : 'must set group_attribute (a provider group) or assign_all_users: true');
+      const value = mapping['group_attribute'];
+      if (all === (value !== undefined)) add(at, all ? 'must set group_attribute or assign_all_users: true, not both' : 'must set group_attribute (a provider group) or assign_all_users: true');
+      else if (ldapIDs.has(provider) && typeof value === 'string' && !isDN(value)) {
+        add([...at, 'group_attribute'], `must be the full DN of an LDAP group (e.g. CN=kasm_group_1,OU=MyOrg,DC=kasm,DC=core), as the group membership filter returns it, but is configured as '${value}'`);
+      }
     }
   }
 }
@@ -256,6 +284,18 @@ function withDefaults(entry: Record<string, unknown>): RelyingPartyConfig {
   }) as unknown as RelyingPartyConfig;
 }
 
+function isDN(value: string): boolean {
+  try {
+    return parseDN(value).length > 0;
+  } catch {
+    return false;
+  }
+}
+
+function ldapWithDefaults(entry: Record<string, unknown>): LDAPConfig {
+  return Object.freeze({ ...DEFAULTS.ldap, ...entry, username_domain_match: Object.freeze(domainList(entry['username_domain_match'])) }) as unknown as LDAPConfig;
+}
+
 function groupWithDefaults(entry: Record<string, unknown>): AppGroup {
   return Object.freeze({ priority: DEFAULTS.priority, settings: {}, sso_mappings: [], ...entry }) as unknown as AppGroup;
 }
@@ -268,21 +308,22 @@ export interface ParseOptions {
 }
 
 /**
- * Validates `{ oidc: [...], groups: [...] }` (both optional) and returns it with defaults applied.
+ * Validates `{ oidc: [...], ldap: [...], groups: [...] }` (each optional) and returns it with defaults applied.
  * Throws RelyingPartyConfigError listing every problem; secrets never appear in messages.
  */
 export function parseRelyingPartySettings(input: unknown, options: ParseOptions = {}): RelyingPartySettings {
   const { add, problems } = collector(options.locate);
   if (schemaProblems(input, add)) crossFieldProblems(input as Parameters<typeof crossFieldProblems>[0], add);
   if (problems.length > 0) throw new RelyingPartyConfigError(problems, options.source);
-  const data = input as { oidc?: Record<string, unknown>[]; groups?: Record<string, unknown>[] };
+  const data = input as { oidc?: Record<string, unknown>[]; ldap?: Record<string, unknown>[]; groups?: Record<string, unknown>[] };
   return Object.freeze({
     oidc: Object.freeze((data.oidc ?? []).map(withDefaults)),
+    ldap: Object.freeze((data.ldap ?? []).map(ldapWithDefaults)),
     groups: Object.freeze((data.groups ?? []).map(groupWithDefaults)),
   });
 }
 
-/** Parses YAML text holding `oidc:` and `groups:`; problems point at FILE:LINE:COLUMN. */
+/** Parses YAML text holding `oidc:`, `ldap:` and `groups:`; problems point at FILE:LINE:COLUMN. */
 export function loadRelyingPartySettings(text: string, source = 'configuration'): RelyingPartySettings {
   const yaml = readYAML(text);
   if (yaml.errors.length > 0) throw new RelyingPartyConfigError(yaml.errors.map((e) => ({ path: '', message: `is not valid YAML: ${e.message}`, line: e.line, column: e.column })), source);

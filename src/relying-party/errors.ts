@@ -1,6 +1,7 @@
 // Every way a sign-in through a provider can fail, as one error class with a stable code: the message
 // is for the person signing in (it never holds tokens or provider internals), `detail` is for the log,
 // and `retry` says whether starting the sign-in again can help.
+import { PUBLIC_FAILURE } from '../ldap/errors.ts';
 
 export const ERRORS = {
   unknown_provider: { status: 404, retry: false, message: 'This sign-in method does not exist or is turned off.' },
@@ -18,6 +19,8 @@ export const ERRORS = {
   missing_groups: { status: 502, retry: true, message: 'The sign-in provider did not send your groups. Please tell an administrator.' },
   user_does_not_exist: { status: 403, retry: false, message: 'There is no account for you here yet, and accounts are not created automatically. Please ask an administrator.' },
   user_realm_mismatch: { status: 403, retry: false, message: 'Your account here signs in another way, not with this provider.' },
+  // Whatever failed (no such user, wrong password, directory down, not provisioned): one sentence, no enumeration.
+  ldap_login_failed: { status: 401, retry: false, message: PUBLIC_FAILURE },
 } as const satisfies Record<string, { status: number; retry: boolean; message: string }>;
 
 export type RelyingPartyErrorCode = keyof typeof ERRORS;

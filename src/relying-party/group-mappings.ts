@@ -2,7 +2,18 @@
 // group with at least one mapping for this provider: the user joins when a mapping assigns all users or
 // names one of the user's provider groups (exact match, case-insensitive), and leaves otherwise. Groups
 // with no mapping for this provider are left alone. Settings come from the lowest priority number.
+// An LDAP provider's groups are DNs, compared in their normal form (case and spacing do not count).
+import { normalizeDN } from '../ldap/dn.ts';
 import type { AppGroup, SettingValue } from './config.ts';
+
+/** The form in which a mapping's group_attribute and the provider's groups are compared. */
+export type GroupNormalizer = (group: string) => string;
+
+/** OpenID (and Kasm's) rule: exact, case-insensitive. */
+export const CASE_INSENSITIVE: GroupNormalizer = (group) => group.toLowerCase();
+
+/** LDAP: a group attribute is the group's DN (`CN=kasm_group_1, OU=MyOrg,…` equals `cn=kasm_group_1,ou=myorg,…`). */
+export const DN_NORMAL_FORM: GroupNormalizer = normalizeDN;
 
 export interface GroupChange {
   /** The user's application groups after the login. */
@@ -12,18 +23,19 @@ export interface GroupChange {
 }
 
 /** Whether the mappings of `group` for `providerID` put a user with `providerGroups` in it; undefined when it has none. */
-export function mappedMembership(group: AppGroup, providerID: string, providerGroups: ReadonlySet<string>): boolean | undefined {
+/** `providerGroups` must already be in `normalize`'s form. */
+export function mappedMembership(group: AppGroup, providerID: string, providerGroups: ReadonlySet<string>, normalize: GroupNormalizer = CASE_INSENSITIVE): boolean | undefined {
   const mappings = group.sso_mappings.filter((mapping) => mapping.provider === providerID);
   if (mappings.length === 0) return undefined;
-  return mappings.some((mapping) => mapping.assign_all_users === true || providerGroups.has(mapping.group_attribute.toLowerCase()));
+  return mappings.some((mapping) => mapping.assign_all_users === true || providerGroups.has(normalize(mapping.group_attribute)));
 }
 
-export function syncGroups(groups: readonly AppGroup[], providerID: string, current: readonly string[], providerGroups: readonly string[]): GroupChange {
-  const lowered = new Set(providerGroups.map((group) => group.toLowerCase()));
+export function syncGroups(groups: readonly AppGroup[], providerID: string, current: readonly string[], providerGroups: readonly string[], normalize: GroupNormalizer = CASE_INSENSITIVE): GroupChange {
+  const normalized = new Set(providerGroups.map(normalize));
   const joined: string[] = [];
   const left: string[] = [];
   for (const group of groups) {
-    const member = mappedMembership(group, providerID, lowered);
+    const member = mappedMembership(group, providerID, normalized, normalize);
     if (member === true && !current.includes(group.name)) joined.push(group.name);
     if (member === false && current.includes(group.name)) left.push(group.name);
   }

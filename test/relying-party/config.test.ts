@@ -45,7 +45,7 @@ test('a minimal configuration gets every default', () => {
   });
   const { groups } = parseRelyingPartySettings({ oidc: [MINIMAL], groups: [{ name: 'All Users' }] });
   assert.deepEqual({ ...groups[0] }, { name: 'All Users', priority: DEFAULTS.priority, settings: {}, sso_mappings: [] });
-  assert.deepEqual(parseRelyingPartySettings({}), { oidc: [], groups: [] });
+  assert.deepEqual(parseRelyingPartySettings({}), { oidc: [], ldap: [], groups: [] });
 });
 
 test("seed 000's Kasm values (manual endpoints) are accepted", () => {

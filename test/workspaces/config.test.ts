@@ -1,6 +1,6 @@
 // The Workspaces demo app's configuration: the example file loads as documented, every problem of the
 // app's keys and of the module's `oidc`/`groups` is reported at once as FILE:LINE:COLUMN path: message,
-// ldap is accepted with a warning, and the system groups always exist.
+// and the system groups always exist. The ldap entries: ldap-config.test.ts.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +25,7 @@ function problems(text: string): string[] {
   assert.fail('expected a WorkspacesConfigError');
 }
 
-test('the example file loads: one provider in manual mode, its groups, and a local admin', () => {
+test('the example file loads: one provider in manual mode, the seed 002 directory, its groups, and a local admin', () => {
   const config = loadWorkspacesConfig(EXAMPLE);
   assert.deepEqual(config.server, { host: '127.0.0.1', port: 8080 });
   assert.equal(config.relyingParty.oidc.length, 1);
@@ -33,7 +33,8 @@ test('the example file loads: one provider in manual mode, its groups, and a loc
   assert.equal(castellan.id, 'castellan');
   assert.equal(castellan.client_id, 'kasm');
   assert.equal(castellan.redirect_url, 'http://127.0.0.1:8080/api/oidc_callback');
-  assert.deepEqual(config.relyingParty.groups.map((g) => g.name), [ADMINISTRATORS, 'Developers', ALL_USERS]);
+  assert.deepEqual(config.relyingParty.ldap.map((l) => [l.id, l.search_base, l.enabled]), [['kasm', 'OU=MyOrg,DC=kasm,DC=core', true]]);
+  assert.deepEqual(config.relyingParty.groups.map((g) => g.name), [ADMINISTRATORS, 'Developers', 'LDAP Group 1', ALL_USERS]);
   assert.deepEqual(config.localUsers.map((u) => [u.username, u.groups]), [['admin', [ADMINISTRATORS]]]);
   assert.deepEqual(config.warnings, []);
 });
@@ -80,9 +81,10 @@ groups:
   ]);
 });
 
-test('ldap is accepted and ignored with a warning; All Users and Administrators exist when not listed', () => {
+test('an empty ldap list is valid; All Users and Administrators exist when not listed', () => {
   const config = parseWorkspacesConfig(`${VALID}ldap: []\n`, 'ws.yml');
-  assert.deepEqual(config.warnings, ['ldap: LDAP sign-in is not supported yet; the ldap key is ignored']);
+  assert.deepEqual(config.warnings, []);
+  assert.deepEqual(config.relyingParty.ldap, []);
   assert.deepEqual(config.relyingParty.groups.map((g) => [g.name, g.priority]), [[ALL_USERS, 4095], [ADMINISTRATORS, 4095]]);
   assert.equal(config.logLevel, 'info');
 });
