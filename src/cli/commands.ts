@@ -36,4 +36,5 @@ export const COMMANDS: readonly CommandEntry[] = [
   ...entries(['crypto rand'], async () => (await import('./crypto-rand.ts')).CRYPTO_RAND),
   ...entries(['rsa', 'ecdsa', 'ed25519'].map((k) => `crypto pair ${k} generate`), async () => (await import('./crypto-pair.ts')).CRYPTO_PAIR_COMMANDS),
   ...entries(['generate', 'delete', 'export'].map((v) => `storage user totp ${v}`), async () => (await import('./storage-user-totp.ts')).STORAGE_USER_TOTP_COMMANDS),
+  ...entries(['ldap test'], async () => (await import('./ldap-test.ts')).LDAP_TEST),
 ];

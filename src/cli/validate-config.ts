@@ -18,7 +18,8 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-function print(issues: readonly ConfigIssue[]): void {
+/** Each issue on stderr as `error: FILE:LINE:COLUMN PATH: message` (or `warning: …`). */
+export function printIssues(issues: readonly ConfigIssue[]): void {
   for (const issue of issues) process.stderr.write(`${issue.severity === 'error' ? 'error' : 'warning'}: ${formatIssue(issue)}\n`);
 }
 
@@ -26,12 +27,12 @@ async function run(args: string[]): Promise<number> {
   const { values } = parseFlags(args, CONFIG_FLAG);
   try {
     const loaded = await loadConfig({ files: configFiles(values.config) });
-    print(loaded.warnings);
+    printIssues(loaded.warnings);
     process.stdout.write('Configuration parsed and loaded successfully without errors.\n');
     return EXIT_OK;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    print(error.issues);
+    printIssues(error.issues);
     process.stderr.write(`Configuration has ${plural(error.errors.length, 'error')} and ${plural(error.warnings.length, 'warning')}.\n`);
     return EXIT_FAILURE;
   }

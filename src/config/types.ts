@@ -307,13 +307,18 @@ export type LDAPAttribute =
   | 'phone_number' | 'phone_extension' | 'street_address' | 'locality' | 'region' | 'postal_code'
   | 'country' | 'mail' | 'member_of' | 'group_name';
 
-/** Not implemented yet (the whole block is accepted and typed). Filters, attributes and timeout derive from `implementation`. */
+/**
+ * `authentication_backend.ldap` (src/identity/ldap-options.ts maps it onto the LDAP core). Keys left
+ * out (filters, attributes, additional DNs, timeout, pooling) derive from `implementation`.
+ */
 export interface LDAPBackendConfig {
+  /** Required (the validator says so); the legacy `url` is renamed to it. */
   address?: string;
   implementation: 'custom' | 'activedirectory' | 'rfc2307bis' | 'freeipa' | 'lldap' | 'glauth';
   timeout?: Seconds;
   start_tls: boolean;
   tls?: TLSConfig;
+  /** Castellan always pools; `enable` is accepted and has no effect. */
   pooling?: { enable: boolean; count: number; retries: number; timeout: Seconds };
   base_dn?: string;
   additional_users_dn?: string;
@@ -323,7 +328,8 @@ export interface LDAPBackendConfig {
   group_search_mode: 'filter' | 'memberof';
   permit_referrals: boolean;
   permit_unauthenticated_bind: boolean;
-  permit_feature_detection_failure: boolean;
+  /** Deprecated in Authelia 4.39.16 and without effect there and here. */
+  permit_feature_detection_failure?: boolean;
   user?: string;
   password?: string;
   attributes?: Partial<Record<LDAPAttribute, string>> & {

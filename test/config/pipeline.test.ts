@@ -307,8 +307,12 @@ function renameOverlay(from: readonly string[], value: unknown): Record<string, 
   } else {
     setPath(overlay, from, value);
   }
-  // The LDAP names need the LDAP backend instead of the file one.
-  if (from[0] === 'authentication_backend') setPath(overlay, ['authentication_backend', 'file'], null);
+  // The LDAP names need the LDAP backend instead of the file one, complete enough to load.
+  if (from[0] === 'authentication_backend') {
+    setPath(overlay, ['authentication_backend', 'file'], null);
+    const ldap = { implementation: 'activedirectory', base_dn: 'DC=example,DC=com', user: 'CN=castellan,DC=example,DC=com', password: 'ldap-password-0123456789', ...(from.at(-1) === 'url' ? {} : { address: 'ldaps://ldap.example.com' }) };
+    for (const [key, value] of Object.entries(ldap)) setPath(overlay, ['authentication_backend', 'ldap', key], value);
+  }
   return overlay;
 }
 

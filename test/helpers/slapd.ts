@@ -16,6 +16,7 @@ import { Client } from 'ldapts';
 
 const SLAPD = '/usr/sbin/slapd';
 const SLAPADD = '/usr/sbin/slapadd';
+const LDAPMODIFY = '/usr/bin/ldapmodify';
 
 /**
  * Why the OpenLDAP tests cannot run here (slapd is not installed), or false when they can. In CI
@@ -72,7 +73,7 @@ function ssha(password: string): string {
   return `{SSHA}${Buffer.concat([createHash('sha1').update(password).update(salt).digest(), salt]).toString('base64')}`;
 }
 
-function configLDIF(dir: string): string {
+function configLDIF(dir: string, rootPassword: string): string {
   return `dn: cn=config
 objectClass: olcGlobal
 cn: config
@@ -115,6 +116,7 @@ objectClass: olcMdbConfig
 olcDatabase: {1}mdb
 olcSuffix: ${SUFFIX}
 olcRootDN: cn=admin,${SUFFIX}
+olcRootPW: ${ssha(rootPassword)}
 olcDbDirectory: ${dir}/db
 olcDbMaxSize: 104857600
 olcDbIndex: objectClass eq
@@ -198,6 +200,10 @@ export interface Slapd {
   readonly ldapsPort: number;
   /** The self-signed certificate slapd presents (CN=localhost, SAN localhost and 127.0.0.1), as PEM. */
   readonly certificate: string;
+  /** The root DN (cn=admin,…), which may change anything; its password is made per instance. */
+  readonly admin: { readonly dn: string; readonly password: string };
+  /** Applies an LDIF of changes (changetype: modify/add/delete) with ldapmodify as the root DN. */
+  modify(ldif: string): Promise<void>;
   /** Stops the process (by pid) and starts it again on the same ports and data. */
   restart(): Promise<void>;
   /** Stops the process and removes its directory. */
@@ -225,8 +231,11 @@ async function waitReady(url: string, child: ChildProcess, output: () => string)
 export async function startSlapd(): Promise<Slapd> {
   const dir = await mkdtemp(join(tmpdir(), 'castellan-slapd-'));
   const [port, ldapsPort] = [await freePort(), await freePort()];
+  const admin = { dn: `cn=admin,${SUFFIX}`, password: randomBytes(18).toString('base64url') };
   run('/usr/bin/openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], dir);
-  await writeFile(join(dir, 'config.ldif'), configLDIF(dir));
+  await writeFile(join(dir, 'config.ldif'), configLDIF(dir, admin.password));
+  // ldapmodify -y reads the whole file as the password: no line break.
+  await writeFile(join(dir, 'admin.password'), admin.password, { mode: 0o600 });
   await writeFile(join(dir, 'data.ldif'), dataLDIF(port));
   await mkdir(join(dir, 'slapd.d'));
   await mkdir(join(dir, 'db'));
@@ -267,6 +276,16 @@ export async function startSlapd(): Promise<Slapd> {
     port,
     ldapsPort,
     certificate,
+    admin,
+    async modify(ldif) {
+      const child = spawn(LDAPMODIFY, ['-x', '-H', url, '-D', admin.dn, '-y', join(dir, 'admin.password')], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+      child.stdin.end(ldif);
+      const [code] = (await once(child, 'exit')) as [number | null];
+      if (code !== 0) throw new Error(`ldapmodify failed (${code}): ${output}`);
+    },
     async restart() {
       await halt();
       await start();

@@ -3,6 +3,7 @@
 import type { IssueCollector } from '../issues.ts';
 import type { Config } from '../types.ts';
 import { isLoopbackHost, parseURI } from './uri.ts';
+import { validateLDAPBackend } from './ldap.ts';
 import { isNetwork } from '../../util/network.ts';
 
 /** Parses `tcp://host:port/path` (Authelia's address form); undefined when malformed. */
@@ -50,6 +51,7 @@ export function validateAuthenticationBackend(config: Config, issues: IssueColle
   }
   if (file && ldap) issues.error(['authentication_backend'], "must configure only one of 'file' or 'ldap' but both are set", undefined, { atKey: true });
   if (file && (typeof file.path !== 'string' || file.path === '')) issues.error(['authentication_backend', 'file', 'path'], 'is required: it names the users database YAML file');
+  if (ldap) validateLDAPBackend(ldap, issues);
 }
 
 export function validateSession(config: Config, issues: IssueCollector): void {
