@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { Context, Next } from 'koa';
 import type { Config } from './config/types.ts';
 import { parseListenAddress } from './config/validators/sections.ts';
-import { openFileBackend } from './identity/file-backend.ts';
+import { openAuthenticationBackend } from './identity/open-backend.ts';
 import type { AuthenticationBackend } from './identity/user.ts';
 import type { Logger } from './logging.ts';
 import { authorizationRequestRules } from './oidc/authorization-request.ts';
@@ -149,7 +149,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
   const storage: Storage = openStorage({ path: config.storage.local!.path!, encryptionKey: config.storage.encryption_key!, clock: options.clock });
   let backend: AuthenticationBackend | undefined;
   try {
-    backend = await openFileBackend(config.authentication_backend.file!, { logger });
+    backend = await openAuthenticationBackend(config.authentication_backend, { logger, clock: options.clock });
     const secret = Buffer.from(hkdfSync('sha256', config.session.secret || config.storage.encryption_key!, 'castellan', 'portal csrf', 32));
     const pages = portalPages();
     const built = await buildProvider(config, issuer, storage, backend, logger, pages);
