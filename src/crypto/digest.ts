@@ -1,7 +1,8 @@
 // Password and client-secret digests in the formats Authelia (go-crypt) reads and writes.
 // parseDigest is synchronous and cheap (format checks only) so the config validator can call it on
 // every secret; verifyDigest and generateDigest never hash on the event loop (libuv thread pool,
-// native async bindings, or the SHA-crypt worker pool) and compare in constant time.
+// native async bindings, or the SHA-crypt worker pool), run at most MAX_CONCURRENT_HASHES hashes at
+// once (hash-queue.ts) and compare in constant time.
 import {
   ARGON2_BOUNDS, ARGON2_DEFAULTS, checkArgon2Options, generateArgon2, isArgon2Variant, parseArgon2, verifyArgon2,
   type Argon2Digest, type Argon2Options,
@@ -12,6 +13,7 @@ import {
 } from './bcrypt.ts';
 import type { OptionProblem } from './bounds.ts';
 import { DigestError, malformed, unsupported } from './digest-error.ts';
+import { queueHash } from './hash-queue.ts';
 import {
   checkPBKDF2Options, generatePBKDF2, parsePBKDF2, pbkdf2VariantOf, PBKDF2_BOUNDS, PBKDF2_DEFAULT_ITERATIONS, PBKDF2_DEFAULTS,
   verifyPBKDF2, type PBKDF2Digest, type PBKDF2Options,
@@ -128,11 +130,11 @@ export function parseDigest(encoded: string, options: ParseOptions = {}): Digest
 export function verifyDigest(digest: Digest, password: string): Promise<boolean> {
   if (typeof password !== 'string') return Promise.reject(new TypeError('password must be a string'));
   switch (digest.algorithm) {
-    case 'argon2': return verifyArgon2(digest, password);
-    case 'pbkdf2': return verifyPBKDF2(digest, password);
-    case 'scrypt': return verifyScrypt(digest, password);
-    case 'bcrypt': return verifyBcrypt(digest, password);
-    case 'sha2crypt': return verifySHA2Crypt(digest, password);
+    case 'argon2': return queueHash(() => verifyArgon2(digest, password));
+    case 'pbkdf2': return queueHash(() => verifyPBKDF2(digest, password));
+    case 'scrypt': return queueHash(() => verifyScrypt(digest, password));
+    case 'bcrypt': return queueHash(() => verifyBcrypt(digest, password));
+    case 'sha2crypt': return queueHash(() => verifySHA2Crypt(digest, password));
     case 'plaintext': return verifyPlaintext(digest, password);
     default: return Promise.reject(new TypeError('verifyDigest needs a digest returned by parseDigest'));
   }
@@ -184,10 +186,10 @@ export async function generateDigest(options: GenerateOptions, password: string)
   }
   const resolved = resolve(options);
   switch (resolved.algorithm) {
-    case 'argon2': return generateArgon2(resolved, password);
-    case 'pbkdf2': return generatePBKDF2(resolved, password);
-    case 'scrypt': return generateScrypt(resolved, password);
-    case 'bcrypt': return generateBcrypt(resolved, password);
-    case 'sha2crypt': return generateSHA2Crypt(resolved, password);
+    case 'argon2': return queueHash(() => generateArgon2(resolved, password));
+    case 'pbkdf2': return queueHash(() => generatePBKDF2(resolved, password));
+    case 'scrypt': return queueHash(() => generateScrypt(resolved, password));
+    case 'bcrypt': return queueHash(() => generateBcrypt(resolved, password));
+    case 'sha2crypt': return queueHash(() => generateSHA2Crypt(resolved, password));
   }
 }
