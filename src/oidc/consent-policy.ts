@@ -21,6 +21,17 @@ export function rememberGrantAudience(context: ProviderContext, grantID: string,
   if (audience.length > 0) saveGrantAudience(context.storage, grantID, audience, context.storage.now() + GRANT_TTL);
 }
 
+/** What a reused grant's save would write; equal before and after means there is nothing to save. */
+function grantContent(grant: object): string {
+  const { openid, rejected, resources, rar } = grant as Record<string, unknown>;
+  return JSON.stringify([openid, rejected, resources, rar]);
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  const set = new Set(a);
+  return set.size === new Set(b).size && b.every((x) => set.has(x));
+}
+
 /** Introspection reports the granted audience as `aud` (RFC 7662 §2.2), as Authelia does. */
 export function introspectionAudience(context: ProviderContext) {
   return async function grantAudience(ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> {
@@ -63,10 +74,18 @@ export function loadExistingGrant(context: ProviderContext) {
     // Reuse this session's grant for the client rather than adding one per authorization.
     const previousID = session.grantIdFor(client.clientId);
     const previous = previousID ? await provider.Grant.find(previousID) : undefined;
-    const grant = previous && previous.accountId === session.accountId ? previous : new provider.Grant({ accountId: session.accountId, clientId: client.clientId });
+    const reused = previous && previous.accountId === session.accountId ? previous : undefined;
+    const grant = reused ?? new provider.Grant({ accountId: session.accountId, clientId: client.clientId });
+    const before = reused ? grantContent(reused) : undefined;
     grant.addOIDCScope(scopes.join(' '));
     const claims = ctx.oidc.claims as { id_token?: Record<string, unknown>; userinfo?: Record<string, unknown> } | undefined;
     addRequestedClaims(grant, [...Object.keys(claims?.id_token ?? {}), ...Object.keys(claims?.userinfo ?? {})], scopes);
+    // A signed-in user's next authorization usually asks for what the grant already holds: saving
+    // it again would write the same row (a Grant keeps its expiry), so only changes are written.
+    if (reused && grantContent(reused) === before) {
+      if (audience.length > 0 && !sameSet(findGrantAudience(context.storage, reused.jti), audience)) rememberGrantAudience(context, reused.jti, audience);
+      return reused;
+    }
     const id = await grant.save();
     rememberGrantAudience(context, id, audience);
     return grant;

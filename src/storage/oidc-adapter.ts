@@ -15,8 +15,9 @@ const UPSERT = `INSERT OR REPLACE INTO oidc_payloads
   VALUES (@model, @idHash, @sealedID, @idIsJTI, @payload, @grantID, @userCode, @uid, @expiresAt, @consumedAt)`;
 const FIND = `SELECT payload, id_is_jti, consumed_at FROM oidc_payloads
   WHERE model = ? AND id_hash = ? AND (expires_at IS NULL OR expires_at > ?)`;
+// (model, uid) is unique (migration 0006): an upsert with a uid replaces the older row of that uid.
 const FIND_BY_UID = `SELECT payload, id_is_jti, sealed_id, consumed_at FROM oidc_payloads
-  WHERE model = ? AND uid = ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY rowid DESC LIMIT 1`;
+  WHERE model = ? AND uid = ? AND (expires_at IS NULL OR expires_at > ?)`;
 const FIND_BY_USER_CODE = `SELECT payload, id_is_jti, sealed_id, consumed_at FROM oidc_payloads
   WHERE model = ? AND user_code = ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY rowid DESC LIMIT 1`;
 const CONSUME = `UPDATE oidc_payloads SET consumed_at = ? WHERE model = ? AND id_hash = ? AND consumed_at IS NULL`;

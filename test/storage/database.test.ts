@@ -158,3 +158,28 @@ test('a file that is not a database, and an empty key, are refused with their ow
   assert.throws(() => openStorage({ path, encryptionKey: KEY }), { code: 'OPEN_FAILED' });
   assert.throws(() => openStorage({ path: databasePath(dir), encryptionKey: '' }), { code: 'ENCRYPTION_KEY_MISSING' });
 });
+
+test('migration 0006 keeps the newest row of each (model, uid) and makes the pair unique', () => {
+  const path = databasePath(dir);
+  const before = openStorage({ path, encryptionKey: KEY, migrations: BUNDLED.filter((m) => m.version < 6) });
+  const insert = before.db.prepare(`INSERT INTO oidc_payloads (model, id_hash, id_is_jti, payload, uid) VALUES (?, ?, 0, '{}', ?)`);
+  insert.run('Session', Buffer.from('a'), 'U');
+  insert.run('Session', Buffer.from('b'), 'U');
+  insert.run('Interaction', Buffer.from('c'), 'U');
+  insert.run('Session', Buffer.from('d'), null);
+  insert.run('Session', Buffer.from('e'), null);
+  before.close();
+  const after = openStorage({ path, encryptionKey: KEY });
+  try {
+    const rows = after.db.prepare('SELECT model, CAST(id_hash AS TEXT) AS id, uid FROM oidc_payloads ORDER BY rowid').all();
+    assert.deepEqual(rows, [
+      { model: 'Session', id: 'b', uid: 'U' },
+      { model: 'Interaction', id: 'c', uid: 'U' },
+      { model: 'Session', id: 'd', uid: null },
+      { model: 'Session', id: 'e', uid: null },
+    ]);
+    assert.throws(() => after.db.prepare(`INSERT INTO oidc_payloads (model, id_hash, id_is_jti, payload, uid) VALUES ('Session', x'ff', 0, '{}', 'U')`).run(), /UNIQUE/);
+  } finally {
+    after.close();
+  }
+});

@@ -173,6 +173,21 @@ test('findByUid and findByUserCode return the payload with its id, scoped to the
   assert.equal((await sessions.findByUid('U'))?.jti, 'cookie-2');
 });
 
+test('a uid is unique per model: a newer row with the same uid replaces the older one (migration 0006)', async () => {
+  const { storage, Adapter } = setup();
+  const sessions = new Adapter('Session');
+  await sessions.upsert('old-id', { jti: 'old-id', uid: 'U', kind: 'Session' }, 600);
+  await sessions.upsert('other', { jti: 'other', uid: 'V', kind: 'Session' }, 600);
+  await sessions.upsert('new-id', { jti: 'new-id', uid: 'U', kind: 'Session' }, 600);
+  assert.equal((await sessions.findByUid('U'))?.jti, 'new-id');
+  assert.equal(await sessions.find('old-id'), undefined);
+  assert.equal((await sessions.findByUid('V'))?.jti, 'other');
+  assert.equal(rowCount(storage), 2);
+  // The lookup is one index search, with no sort.
+  const plan = storage.db.prepare(`EXPLAIN QUERY PLAN SELECT payload FROM oidc_payloads WHERE model = 'Session' AND uid = 'U' AND (expires_at IS NULL OR expires_at > 0)`).all() as { detail: string }[];
+  assert.deepEqual(plan.map((row) => row.detail), ['SEARCH oidc_payloads USING INDEX oidc_payloads_uid (model=? AND uid=?)']);
+});
+
 test('revokeByGrantId removes every code and token of the grant, and nothing else', async () => {
   const { storage, Adapter } = setup();
   const models = ['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest'];
