@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { heapFlagsFor } from '../src/cli/heap-limits.ts';
 import { freePort } from '../test/helpers/castellan.ts';
 import { measureCrypto, type CryptoCosts } from './crypto.ts';
 import { CLIENTS, createFixtures, writeBaselineOptions, writeCastellanConfig, type Fixtures } from './fixtures.ts';
@@ -83,7 +84,9 @@ async function startCastellan(bench: Pick<Bench, 'directory' | 'fixtures' | 'pro
   const directory = await mkdtemp(join(bench.directory, `${name}-`));
   const config = await writeCastellanConfig(directory, await freePort(), bench.fixtures);
   const profile = bench.profileDirectory ? ['--cpu-prof', `--cpu-prof-dir=${bench.profileDirectory}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
-  return { server: await startServerProcess(name, CASTELLAN_SERVER, [config], profile), database: join(directory, 'db.sqlite3') };
+  // The node flags `castellan serve` runs with (bin/castellan.js), so memory and GC are as in production.
+  const serve = heapFlagsFor(['serve'], process.execArgv, process.env);
+  return { server: await startServerProcess(name, CASTELLAN_SERVER, [config], [...serve, ...profile]), database: join(directory, 'db.sqlite3') };
 }
 
 async function startBaseline(bench: Pick<Bench, 'directory' | 'fixtures'>, name: string, jwtAccessTokens: boolean): Promise<ServerProcess> {
