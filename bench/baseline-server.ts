@@ -84,10 +84,11 @@ provider.use(async function benchInteraction(ctx: KoaContextWithOIDC, next: () =
   ctx.respond = false;
 });
 
-// The same event-loop delay report as bench/castellan-server.ts ({ cmd: 'loop' }).
+// The same event-loop delay and CPU reports as bench/castellan-server.ts ({ cmd: 'loop' }, { cmd: 'cpu' }).
 const loop = monitorEventLoopDelay({ resolution: 1 });
 loop.enable();
 process.on('message', (message: { cmd: string; id: number }) => {
+  if (message.cmd === 'cpu') process.send!({ id: message.id, ok: true, ...process.cpuUsage() });
   if (message.cmd !== 'loop') return;
   process.send!({ id: message.id, ok: true, p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 });
   loop.reset();

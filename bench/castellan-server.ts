@@ -1,11 +1,13 @@
 // Child process: Castellan from a configuration file, with its real SQLite storage, for the
-// benchmark. As in the tests, the first-factor timing pad is off (it is a deliberate sleep of at
+// benchmark. run.ts starts it with the node flags `castellan serve` gives itself (heap limits,
+// src/cli/heap-limits.ts) and it calls startServer as serve does. As in the tests, the first-factor timing pad is off (it is a deliberate sleep of at
 // least 250 ms that costs no CPU; see src/identity/timing.ts). Logs go to a file next to the
 // database at the configured level. Answers the parent over IPC:
 //   { cmd: 'advance', seconds } moves the storage clock forward (to expire rows without waiting);
 //   { cmd: 'purge' } runs the expired-row purge and reports how many rows went;
 //   { cmd: 'memory' } reports process.memoryUsage() (heap, external, array buffers, RSS);
-//   { cmd: 'loop' } reports the event-loop delay (ms) since the previous 'loop', and restarts it.
+//   { cmd: 'loop' } reports the event-loop delay (ms) since the previous 'loop', and restarts it;
+//   { cmd: 'cpu' } reports process.cpuUsage() (µs), to read CPU time per request between two calls.
 import { createWriteStream } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -15,7 +17,7 @@ import { startServer } from '../src/server.ts';
 import { purgeExpired } from '../src/storage/oidc-adapter.ts';
 
 interface Command {
-  readonly cmd: 'advance' | 'purge' | 'memory' | 'loop';
+  readonly cmd: 'advance' | 'purge' | 'memory' | 'loop' | 'cpu';
   readonly id: number;
   readonly seconds?: number;
 }
@@ -41,6 +43,8 @@ process.on('message', (message: Command) => {
   } else if (message.cmd === 'loop') {
     process.send!({ id: message.id, ok: true, p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 });
     loop.reset();
+  } else if (message.cmd === 'cpu') {
+    process.send!({ id: message.id, ok: true, ...process.cpuUsage() });
   }
 });
 

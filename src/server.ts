@@ -13,7 +13,7 @@ import type { AuthenticationBackend } from './identity/user.ts';
 import type { Logger } from './logging.ts';
 import { authorizationRequestRules } from './oidc/authorization-request.ts';
 import { introspectionAccess } from './oidc/introspection-access.ts';
-import { precomputedDocuments } from './oidc/discovery.ts';
+import { documentCache } from './oidc/discovery.ts';
 import { introspectionAudience } from './oidc/consent-policy.ts';
 import { buildProvider, type BuiltProvider } from './oidc/provider.ts';
 import { ROUTES } from './oidc/context.ts';
@@ -24,8 +24,11 @@ import { portalPages, portalRoutes } from './portal/routes.ts';
 import { settingsRoutes } from './portal/settings.ts';
 import { allowFormAction, securityHeaders } from './portal/security-headers.ts';
 import { openStorage, type Storage } from './storage/database.ts';
+import { startCheckpointing } from './storage/checkpoints.ts';
 import { startPurging } from './storage/oidc-adapter.ts';
 import { networkMatcher } from './util/network.ts';
+import { addressesIssuer, clientAddress, FORWARDED_HEADERS } from './server/request-origin.ts';
+import { staticDocuments } from './server/static-documents.ts';
 
 export interface RunningServer {
   /** The URL the server listens on (not necessarily the issuer). */
@@ -36,8 +39,6 @@ export interface RunningServer {
   /** Stops accepting connections, lets in-flight requests finish, then closes storage. */
   close(): Promise<void>;
 }
-
-const FORWARDED = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'forwarded'];
 
 /** The issuer is the portal's external URL: the first session cookie's authelia_url, as in Authelia. */
 export function issuerOf(config: Config): string {
@@ -51,16 +52,12 @@ export function issuerOf(config: Config): string {
  * trusted proxy, the client address is the right-most X-Forwarded-For entry that is not itself a
  * trusted proxy: entries further left were written by the client and prove nothing.
  */
-function trustProxies(trusted: readonly string[]) {
-  const isTrusted = networkMatcher(trusted);
+function trustProxies(isTrusted: (address: string | undefined) => boolean) {
   return async function trustedProxyHeaders(ctx: Context, next: Next): Promise<void> {
-    const peer = ctx.req.socket.remoteAddress;
-    if (!isTrusted(peer)) {
-      for (const header of FORWARDED) delete ctx.req.headers[header];
+    if (!isTrusted(ctx.req.socket.remoteAddress)) {
+      for (const header of FORWARDED_HEADERS) delete ctx.req.headers[header];
     } else {
-      const chain = String(ctx.req.headers['x-forwarded-for'] ?? '').split(',').map((a) => a.trim()).filter((a) => a !== '');
-      let client = peer;
-      while (chain.length > 0 && isTrusted(client)) client = chain.pop();
+      const client = clientAddress(ctx.req, isTrusted);
       if (client) ctx.request.ip = client;
     }
     await next();
@@ -69,12 +66,14 @@ function trustProxies(trusted: readonly string[]) {
 
 function requestLog(logger: Logger) {
   return async function requestLogging(ctx: Context, next: Next): Promise<void> {
-    const started = process.hrtime.bigint();
     const id = randomUUID();
-    // Read before the request runs: a destroyed socket (e.g. an oversized body) has no address after.
-    const ip = ctx.ip;
     ctx.state['requestID'] = id;
     ctx.set('X-Request-ID', id);
+    // The log line is debug: below that level nothing of it is built.
+    if (!logger.isLevelEnabled('debug')) return next();
+    const started = process.hrtime.bigint();
+    // Read before the request runs: a destroyed socket (e.g. an oversized body) has no address after.
+    const ip = ctx.ip;
     try {
       await next();
     } finally {
@@ -85,11 +84,14 @@ function requestLog(logger: Logger) {
   };
 }
 
-/** Requests must address the configured external URL; anything else would get a wrong issuer. */
+/**
+ * Requests must address the configured external URL; anything else would get a wrong issuer.
+ * Untrusted peers' forwarded headers are gone by now (trustProxies), so they are read as Koa would.
+ */
 function hostCheck(issuer: string, exempt: readonly string[]) {
   const expected = new URL(issuer);
   return async function issuerHost(ctx: Context, next: Next): Promise<void> {
-    if (exempt.includes(ctx.path) || (ctx.protocol === expected.protocol.slice(0, -1) && ctx.host === expected.host)) {
+    if (exempt.includes(ctx.path) || addressesIssuer(ctx.req, expected, true)) {
       await next();
       return;
     }
@@ -157,14 +159,16 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     provider.on('server_error', (_ctx: unknown, error: Error) => logger.error({ err: error }, 'oidc-provider server error'));
     provider.on('backchannel.error', (_ctx: unknown, error: Error, client: { clientId: string }) => logger.warn({ client_id: client?.clientId, err: error.message }, 'back-channel logout delivery failed'));
 
-    provider.use(trustProxies(config.server.trusted_proxies));
+    const isTrusted = networkMatcher(config.server.trusted_proxies);
+    const documents = documentCache(context);
+    provider.use(trustProxies(isTrusted));
     provider.use(requestLog(logger));
     provider.use(securityHeaders({ issuer }));
     provider.use(formPostTargets);
     provider.use(hostCheck(issuer, ['/api/health']));
     provider.use(authorizationServerMetadata);
     provider.use(canonicalPaths);
-    provider.use(precomputedDocuments(context));
+    provider.use(documents.middleware);
     provider.use(authorizationRequestRules(context));
     provider.use(introspectionAudience(context) as never);
     provider.use(introspectionAccess(context));
@@ -176,11 +180,17 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     provider.use(interactionRoutes(portal));
 
     const stopPurging = startPurging(storage, 10 * 60 * 1000);
-    const server: Server = createServer(provider.callback());
+    const koa = provider.callback();
+    const serveDocument = staticDocuments({ issuer, isTrusted, logger, documents: documents.get });
+    const server: Server = createServer((req, res) => {
+      if (!serveDocument(req, res)) void koa(req, res);
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(listen.port, listen.host === '' ? undefined : listen.host, () => resolve());
     });
+    // After listen succeeded: a failed start closes the storage, with no worker to stop first.
+    const stopCheckpointing = startCheckpointing(storage, { onError: (error) => logger.warn({ err: error }, 'the WAL checkpoint worker stopped; SQLite checkpoints on the server thread again') });
     const address = server.address() as AddressInfo;
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const url = `http://${host}:${address.port}`;
@@ -199,6 +209,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
           setTimeout(() => server.closeAllConnections(), 5000).unref();
         });
         await closingBackend.close();
+        await stopCheckpointing();
         storage.close();
       },
     };

@@ -1,6 +1,8 @@
 // Response security headers as data: one table of fixed headers, one of CSP directives, and a
-// middleware that applies them with a fresh CSP nonce per response. Routes never call ctx.set for
-// these; a route that must post a form to another origin says so with allowFormAction().
+// middleware that applies them. A response that renders a page gets a fresh CSP nonce, made when
+// the page first asks for it (ctx.state.cspNonce); JSON and redirects get script-src 'none' and
+// cost no randomness. Routes never call ctx.set for these; a route that must post a form to
+// another origin says so with allowFormAction().
 import { randomBytes } from 'node:crypto';
 import type { Context, Middleware, Next } from 'koa';
 
@@ -48,7 +50,8 @@ export const HSTS_HEADER = { name: 'Strict-Transport-Security', value: 'max-age=
 
 /** What varies per response. */
 export interface PolicyInputs {
-  readonly nonce: string;
+  /** The page's script nonce; without one no script may run (script-src 'none'). */
+  readonly nonce?: string;
   /** Origins (or scheme sources) the page may submit forms to besides its own. */
   readonly formActionOrigins: readonly string[];
 }
@@ -56,7 +59,7 @@ export interface PolicyInputs {
 /** The Content-Security-Policy, in order; functions fill in the per-response parts. */
 export const CSP_DIRECTIVES: ReadonlyArray<readonly [string, (inputs: PolicyInputs) => readonly string[]]> = [
   ['default-src', () => ["'none'"]],
-  ['script-src', ({ nonce }) => [`'nonce-${nonce}'`]],
+  ['script-src', ({ nonce }) => (nonce === undefined ? ["'none'"] : [`'nonce-${nonce}'`])],
   ['style-src', () => ["'self'"]],
   ['img-src', () => ["'self'", 'data:']],
   // The passkey page fetches its WebAuthn options from the portal itself.
@@ -72,8 +75,8 @@ export function contentSecurityPolicy(inputs: PolicyInputs): string {
 
 /** What securityHeaders puts on ctx.state. */
 export interface SecurityState {
-  /** Base64url, 128 bits, new for every response; pass it to views as `nonce`. */
-  cspNonce: string;
+  /** Base64url, 128 bits, new for every response that reads it; pass it to views as `nonce`. */
+  readonly cspNonce: string;
   /** Push (never reassign) an origin to let this response's page post a form there; prefer allowFormAction(). */
   formActionOrigins: string[];
 }
@@ -111,7 +114,8 @@ function checkSource(source: string): string {
 
 function state(ctx: Context): SecurityState {
   const s = ctx.state as Partial<SecurityState>;
-  if (typeof s.cspNonce !== 'string' || !Array.isArray(s.formActionOrigins)) {
+  // formActionOrigins, not cspNonce: reading the nonce would make one.
+  if (!Array.isArray(s.formActionOrigins) || !('cspNonce' in s)) {
     throw new Error('securityHeaders middleware is not mounted before this route');
   }
   return s as SecurityState;
@@ -143,38 +147,61 @@ function replaceDirective(policy: string, name: string, values: readonly string[
   return directives.join('; ');
 }
 
-function headersFor(ctx: Context, inputs: PolicyInputs, httpsIssuer: boolean, options: SecurityHeadersOptions): Record<string, string> {
-  const headers: Record<string, string> = { ...SECURITY_HEADERS, 'Content-Security-Policy': contentSecurityPolicy(inputs) };
-  if (options.hsts !== false && (httpsIssuer || ctx.secure)) headers[HSTS_HEADER.name] = HSTS_HEADER.value;
+/** The fixed headers of every response, with the nonce-less CSP (what JSON and redirects keep). */
+export function baseSecurityHeaders(options: SecurityHeadersOptions & { readonly https?: boolean } = {}): Readonly<Record<string, string>> {
+  const httpsIssuer = options.issuer !== undefined && new URL(options.issuer).protocol === 'https:';
+  const headers: Record<string, string> = { ...SECURITY_HEADERS, 'Content-Security-Policy': contentSecurityPolicy({ formActionOrigins: [] }) };
+  if (options.hsts !== false && (httpsIssuer || options.https === true)) headers[HSTS_HEADER.name] = HSTS_HEADER.value;
   return headers;
 }
 
 /**
- * Mount first, outside the portal routes and oidc-provider. Puts `cspNonce` and `formActionOrigins` on
- * ctx.state (SecurityState) and sets SECURITY_HEADERS and the CSP before the rest runs (so oidc-provider
- * can append script hashes to it); afterwards widens form-action by what the route allowed and adds
- * HTML_HEADERS to HTML responses. A thrown error carries the headers too, since Koa's error response
- * clears the ones already set.
+ * The final policy when the response took a nonce, widened form-action, or had script hashes added
+ * by oidc-provider (pushInlineSha appends them to the script-src it finds, here 'none').
+ */
+function finalPolicy(current: string, base: string, nonce: string | undefined, origins: readonly string[]): string {
+  if (current === base) return contentSecurityPolicy({ nonce, formActionOrigins: origins });
+  let policy = current;
+  const script = policy.split(';').map((d) => d.trim()).find((d) => d.split(/\s+/)[0] === 'script-src');
+  const sources = (script?.split(/\s+/).slice(1) ?? []).filter((s) => s !== "'none'");
+  if (nonce !== undefined) sources.unshift(`'nonce-${nonce}'`);
+  policy = replaceDirective(policy, 'script-src', sources.length > 0 ? sources : ["'none'"]);
+  if (origins.length > 0) policy = replaceDirective(policy, 'form-action', ["'self'", ...origins]);
+  return policy;
+}
+
+/**
+ * Mount first, outside the portal routes and oidc-provider. Puts `cspNonce` (made on first read) and
+ * `formActionOrigins` on ctx.state (SecurityState) and sets SECURITY_HEADERS and the nonce-less CSP
+ * before the rest runs (so oidc-provider can append script hashes to it); afterwards adds the nonce
+ * if the page took one, widens form-action by what the route allowed and adds HTML_HEADERS to HTML
+ * responses. A thrown error carries the headers too, since Koa's error response clears the ones
+ * already set.
  */
 export function securityHeaders(options: SecurityHeadersOptions = {}): Middleware {
-  const httpsIssuer = options.issuer !== undefined && new URL(options.issuer).protocol === 'https:';
+  const plain = baseSecurityHeaders(options);
+  const secure = baseSecurityHeaders({ ...options, https: true });
+  const basePolicy = plain['Content-Security-Policy']!;
   return async function securityHeadersMiddleware(ctx: Context, next: Next): Promise<void> {
-    const nonce = randomBytes(NONCE_BYTES).toString('base64url');
-    const security: SecurityState = { cspNonce: nonce, formActionOrigins: [] };
-    Object.assign(ctx.state, security);
-    const headers = headersFor(ctx, { nonce, formActionOrigins: [] }, httpsIssuer, options);
-    ctx.set(headers);
+    let nonce: string | undefined;
+    const formActionOrigins: string[] = [];
+    Object.defineProperties(ctx.state, {
+      cspNonce: { enumerable: true, get: () => (nonce ??= randomBytes(NONCE_BYTES).toString('base64url')) },
+      formActionOrigins: { enumerable: true, value: formActionOrigins },
+    });
+    const headers = ctx.secure ? secure : plain;
+    ctx.set(headers as Record<string, string>);
     try {
       await next();
-      const origins = security.formActionOrigins.map(checkSource);
-      if (origins.length > 0) {
-        const policy = ctx.response.get('Content-Security-Policy') || headers['Content-Security-Policy'] || '';
-        ctx.set('Content-Security-Policy', replaceDirective(policy, 'form-action', ["'self'", ...origins]));
-      }
+      const origins = formActionOrigins.map(checkSource);
+      const current = ctx.response.get('Content-Security-Policy') || basePolicy;
+      if (nonce !== undefined || origins.length > 0 || current !== basePolicy) ctx.set('Content-Security-Policy', finalPolicy(current, basePolicy, nonce, origins));
     } catch (err) {
       if (err instanceof Error) {
         const carried = err as Error & { headers?: Record<string, string> };
-        carried.headers = { ...headers, ...HTML_HEADERS, ...carried.headers };
+        // Error pages may carry a script: they get a nonce like any page.
+        nonce ??= randomBytes(NONCE_BYTES).toString('base64url');
+        carried.headers = { ...headers, 'Content-Security-Policy': contentSecurityPolicy({ nonce, formActionOrigins: [] }), ...HTML_HEADERS, ...carried.headers };
       }
       throw err;
     }

@@ -1,4 +1,4 @@
-// Response security headers (ASVS 3.4.x): one table, a fresh CSP nonce per response, form-action
+// Response security headers (ASVS 3.4.x): one table, a fresh CSP nonce per page, form-action
 // widened only to origins a route allowed, no-store on HTML, and headers kept on thrown errors.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -131,6 +131,17 @@ describe('securityHeaders', () => {
       nonces.add(nonce);
     }
     assert.equal(nonces.size, 5);
+  });
+
+  test('a response that renders no page takes no nonce: no script may run', async () => {
+    const policy = (await fetch(`${served.url}/json`)).headers.get('content-security-policy');
+    assert.equal(policy, contentSecurityPolicy({ formActionOrigins: [] }));
+    assert.equal(directive(policy, 'script-src'), "script-src 'none'");
+  });
+
+  test('script hashes added without a nonce replace the \'none\' they were appended to', async () => {
+    const policy = (await fetch(`${served.url}/sha`)).headers.get('content-security-policy');
+    assert.equal(directive(policy, 'script-src'), "script-src 'sha256-abc'");
   });
 
   test('HTML responses are not stored; other responses keep their own caching', async () => {
