@@ -37,7 +37,7 @@ process.on('message', (message: Command) => {
     offsetMs += (message.seconds ?? 0) * 1000;
     process.send!({ id: message.id, ok: true });
   } else if (message.cmd === 'purge') {
-    process.send!({ id: message.id, ok: true, purged: purgeExpired(storage) });
+    void purgeExpired(storage).then((purged) => process.send!({ id: message.id, ok: true, purged }));
   } else if (message.cmd === 'memory') {
     process.send!({ id: message.id, ok: true, ...process.memoryUsage() });
   } else if (message.cmd === 'loop') {

@@ -12,6 +12,7 @@ export interface CheckpointWorkerData {
   readonly intervalMs: number;
   readonly restartFrames: number;
   readonly busyTimeoutMs: number;
+  readonly journalSizeLimit: number;
 }
 
 /** What the worker reports after each round, for tests and diagnostics. */
@@ -29,6 +30,8 @@ interface CheckpointRow {
 
 const options = workerData as CheckpointWorkerData;
 const db = new Database(options.path, { timeout: options.busyTimeoutMs, fileMustExist: true });
+// A RESTART's checkpoint truncates the WAL file to this size (the server's connection has the same).
+db.pragma(`journal_size_limit = ${options.journalSizeLimit}`);
 
 function checkpoint(mode: 'PASSIVE' | 'RESTART'): CheckpointRow {
   return (db.pragma(`wal_checkpoint(${mode})`) as CheckpointRow[])[0]!;

@@ -8,7 +8,7 @@
 // connection goes back to SQLite's own checkpoints, so the WAL never grows without bound.
 import { Worker } from 'node:worker_threads';
 import type { CheckpointReport, CheckpointWorkerData } from './checkpoint-worker.ts';
-import type { Storage } from './database.ts';
+import { JOURNAL_SIZE_LIMIT, type Storage } from './database.ts';
 
 /** SQLite's default wal_autocheckpoint, restored when the worker is gone. */
 const SQLITE_AUTOCHECKPOINT = 1000;
@@ -18,6 +18,8 @@ export interface CheckpointOptions {
   readonly intervalMs?: number;
   /** WAL size (in 4 KiB pages) above which the worker restarts the WAL (default 2048, 8 MiB). */
   readonly restartFrames?: number;
+  /** Bytes the WAL is cut back to after a restart (default the server connection's, JOURNAL_SIZE_LIMIT). */
+  readonly journalSizeLimit?: number;
   /** Each round's report, for tests. */
   readonly onReport?: (report: CheckpointReport) => void;
   /** The worker failed and SQLite's own checkpoints are back (default: a process warning). */
@@ -26,7 +28,7 @@ export interface CheckpointOptions {
 
 /** Starts the checkpoint worker for `storage`; resolves the returned function once it has stopped. */
 export function startCheckpointing(storage: Storage, options: CheckpointOptions = {}): () => Promise<void> {
-  const data: CheckpointWorkerData = { path: storage.path, intervalMs: options.intervalMs ?? 250, restartFrames: options.restartFrames ?? 2048, busyTimeoutMs: 1000 };
+  const data: CheckpointWorkerData = { path: storage.path, intervalMs: options.intervalMs ?? 250, restartFrames: options.restartFrames ?? 2048, busyTimeoutMs: 1000, journalSizeLimit: options.journalSizeLimit ?? JOURNAL_SIZE_LIMIT };
   const worker = new Worker(new URL('./checkpoint-worker.ts', import.meta.url), { workerData: data });
   let stopping = false;
   let failed = false;

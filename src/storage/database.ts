@@ -136,6 +136,9 @@ export function openStorage(options: StorageOptions): Storage {
     assertCompatible(db, migrations, secretKey);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
+    // Once a checkpoint lets the WAL start over, it is cut back to this size: a burst of writes (a
+    // large purge, a pre-fill) must not leave a WAL of hundreds of MB on disk for good.
+    db.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT}`);
     db.transaction(migrate).immediate(db, migrations, secretKey, Math.floor(clock() / 1000));
   } catch (error) {
     db.close();
@@ -143,6 +146,9 @@ export function openStorage(options: StorageOptions): Storage {
   }
   return storageHandle(db, path, secretKey, clock);
 }
+
+/** Bytes the WAL file is truncated to after it restarts (SQLite's journal_size_limit). */
+export const JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024;
 
 function storageHandle(db: Database.Database, path: string, secretKey: KeyObject, clock: () => number): Storage {
   const statements = new Map<string, Database.Statement>();

@@ -136,30 +136,38 @@ export function createOIDCAdapter(storage: Storage, options: AdapterOptions = {}
   };
 }
 
-/** Deletes expired rows in batches of PURGE_BATCH_SIZE; returns how many were deleted. */
-export function purgeExpired(storage: Storage): number {
+/**
+ * Deletes expired rows, PURGE_BATCH_SIZE per statement, and returns how many went. Between batches it
+ * yields to the event loop: after a long pause (or a large expiry wave) there may be hundreds of
+ * thousands of rows, and one synchronous loop over them would stall every request for seconds and
+ * let the WAL grow by the whole deletion before any checkpoint could run.
+ */
+export async function purgeExpired(storage: Storage): Promise<number> {
   const now = storage.now();
   let total = 0;
   let changes: number;
   do {
+    if (!storage.db.open) return total;
     changes = storage.statement(PURGE_EXPIRED_BATCH).run(now, PURGE_BATCH_SIZE).changes;
     total += changes;
+    if (changes === PURGE_BATCH_SIZE) await new Promise<void>((resolve) => setImmediate(resolve));
   } while (changes === PURGE_BATCH_SIZE);
-  return total + purgeGrantAudiences(storage);
+  return storage.db.open ? total + purgeGrantAudiences(storage) : total;
 }
 
 /**
- * Runs purgeExpired every `intervalMs` on a timer that does not keep the process alive; returns the
- * function that stops it. Failures go to `onError` (default: a process warning).
+ * Runs purgeExpired every `intervalMs` on a timer that does not keep the process alive (a purge
+ * still running when the next is due is not doubled); returns the function that stops it.
+ * Failures go to `onError` (default: a process warning).
  */
 export function startPurging(storage: Storage, intervalMs: number, onError: (error: unknown) => void = warn): () => void {
+  let running = false;
   const timer = setInterval(() => {
-    if (!storage.db.open) return;
-    try {
-      purgeExpired(storage);
-    } catch (error) {
-      onError(error);
-    }
+    if (!storage.db.open || running) return;
+    running = true;
+    purgeExpired(storage).catch(onError).finally(() => {
+      running = false;
+    });
   }, intervalMs);
   timer.unref();
   return () => clearInterval(timer);

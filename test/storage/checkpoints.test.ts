@@ -3,6 +3,7 @@
 // and SQLite's own checkpoints come back when the worker stops or fails.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { test } from 'node:test';
 import type { CheckpointReport } from '../../src/storage/checkpoint-worker.ts';
 import { startCheckpointing } from '../../src/storage/checkpoints.ts';
@@ -18,7 +19,9 @@ function autocheckpoint(storage: ReturnType<typeof openTest>): number {
 test('the worker checkpoints and restarts a large WAL; stopping gives checkpoints back to SQLite', async () => {
   const storage = openTest(dir);
   const reports: CheckpointReport[] = [];
-  const stop = startCheckpointing(storage, { intervalMs: 20, restartFrames: 50, onReport: (r) => reports.push(r) });
+  // A small size limit on both connections, so the test can see the WAL file cut back.
+  storage.db.pragma('journal_size_limit = 65536');
+  const stop = startCheckpointing(storage, { intervalMs: 20, restartFrames: 50, journalSizeLimit: 65536, onReport: (r) => reports.push(r) });
   assert.equal(autocheckpoint(storage), 0, 'the server connection no longer checkpoints');
   const tokens = new (createOIDCAdapter(storage))('AccessToken');
   for (let round = 0; round < 20 && !reports.some((r) => r.restarted); round++) {
@@ -33,6 +36,8 @@ test('the worker checkpoints and restarts a large WAL; stopping gives checkpoint
   await tokens.upsert('after-restart', { jti: 'x' }, 600);
   await new Promise((resolve) => setTimeout(resolve, 60));
   assert.ok(reports.at(-1)!.log < restart.log, `WAL ${reports.at(-1)!.log} frames after a restart at ${restart.log}`);
+  const walBytes = statSync(`${storage.path}-wal`).size;
+  assert.ok(walBytes <= 65536, `the WAL file kept ${walBytes} bytes after a restart (limit 65536)`);
   await stop();
   assert.equal(autocheckpoint(storage), 1000);
   assert.equal(storage.db.pragma('integrity_check', { simple: true }), 'ok');

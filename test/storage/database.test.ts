@@ -5,7 +5,7 @@ import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
-import { MIGRATIONS_DIRECTORY, openStorage, readMigrations, StorageError, type Migration } from '../../src/storage/database.ts';
+import { JOURNAL_SIZE_LIMIT, MIGRATIONS_DIRECTORY, openStorage, readMigrations, StorageError, type Migration } from '../../src/storage/database.ts';
 import { databasePath, fileBytes, KEY, openTest, temporaryDirectory, testClock } from './helpers.ts';
 
 const dir = temporaryDirectory();
@@ -46,6 +46,7 @@ test('a new database gets every migration once, recorded in schema_migrations, a
   assert.equal(storage.db.pragma('foreign_keys', { simple: true }), 1);
   assert.equal(storage.db.pragma('synchronous', { simple: true }), 1, 'synchronous = NORMAL');
   assert.equal(storage.db.pragma('busy_timeout', { simple: true }), 5000);
+  assert.equal(storage.db.pragma('journal_size_limit', { simple: true }), JOURNAL_SIZE_LIMIT, 'a WAL that grew is cut back once it restarts');
   storage.db.exec('CREATE TEMP TABLE t (x)');
   assert.equal(statSync(path).mode & 0o777, 0o600, 'the database is owner-only');
   assert.equal(statSync(`${path}-wal`).mode & 0o777, 0o600, 'so is its WAL');

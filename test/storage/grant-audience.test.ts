@@ -17,10 +17,10 @@ test('a saved audience is found by grant id, sorted and without duplicates, and 
   assert.ok(!JSON.stringify(raw).includes('grant-1'), 'grant ids are stored hashed');
 });
 
-test('an expired audience is not found and is purged', () => {
+test('an expired audience is not found and is purged', async () => {
   const storage = openTest(dir);
   saveGrantAudience(storage, 'grant-old', ['x'], storage.now() - 1);
   assert.deepEqual(findGrantAudience(storage, 'grant-old'), []);
-  purgeExpired(storage);
+  await purgeExpired(storage);
   assert.equal((storage.db.prepare('SELECT count(*) AS n FROM oidc_grant_audience WHERE expires_at <= ?').get(storage.now()) as { n: number }).n, 0);
 });
