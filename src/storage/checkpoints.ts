@@ -1,8 +1,12 @@
 // WAL checkpoints off the server's thread. SQLite's default checkpoints every 1000 WAL pages from
 // inside the commit that crosses the limit: the committing request then copies those pages into the
 // database file synchronously (≈ 20 ms on the benchmark machine, every ~250 token writes), stalling
-// the event loop. Here the server's connection never checkpoints (wal_autocheckpoint = 0) and a
-// worker thread with its own connection does it on a timer (checkpoint-worker.ts).
+// the event loop. Here a worker thread with its own connection checkpoints on a timer
+// (checkpoint-worker.ts) and the server's connection only does so as a backstop: under a steady
+// stream of commits (a large purge, a burst of sign-ins) the worker's PASSIVE checkpoint never
+// catches the WAL's end, so the WAL could not start over and would grow without bound. Past
+// backstopFrames the committing connection checkpoints itself; the worker has already copied most
+// frames, so that checkpoint is short, and it lets the next commit restart the WAL.
 // Crash safety is unchanged: every transaction still commits to the WAL exactly as before, and
 // recovery replays whatever was not yet copied. If the worker stops for any reason, the server's
 // connection goes back to SQLite's own checkpoints, so the WAL never grows without bound.
@@ -20,6 +24,8 @@ export interface CheckpointOptions {
   readonly restartFrames?: number;
   /** Bytes the WAL is cut back to after a restart (default the server connection's, JOURNAL_SIZE_LIMIT). */
   readonly journalSizeLimit?: number;
+  /** WAL pages after which the server's own connection checkpoints (default 4096, 16 MiB). */
+  readonly backstopFrames?: number;
   /** Each round's report, for tests. */
   readonly onReport?: (report: CheckpointReport) => void;
   /** The worker failed and SQLite's own checkpoints are back (default: a process warning). */
@@ -33,7 +39,7 @@ export function startCheckpointing(storage: Storage, options: CheckpointOptions 
   let stopping = false;
   let failed = false;
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-  storage.db.pragma('wal_autocheckpoint = 0');
+  storage.db.pragma(`wal_autocheckpoint = ${options.backstopFrames ?? 4096}`);
   function fallBack(error: unknown): void {
     if (failed) return;
     failed = true;
