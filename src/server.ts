@@ -24,7 +24,6 @@ import { portalPages, portalRoutes } from './portal/routes.ts';
 import { settingsRoutes } from './portal/settings.ts';
 import { allowFormAction, securityHeaders } from './portal/security-headers.ts';
 import { openStorage, type Storage } from './storage/database.ts';
-import { startCheckpointing } from './storage/checkpoints.ts';
 import { startPurging } from './storage/oidc-adapter.ts';
 import { networkMatcher } from './util/network.ts';
 import { addressesIssuer, clientAddress, FORWARDED_HEADERS } from './server/request-origin.ts';
@@ -189,8 +188,6 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       server.once('error', reject);
       server.listen(listen.port, listen.host === '' ? undefined : listen.host, () => resolve());
     });
-    // After listen succeeded: a failed start closes the storage, with no worker to stop first.
-    const stopCheckpointing = startCheckpointing(storage, { onError: (error) => logger.warn({ err: error }, 'the WAL checkpoint worker stopped; SQLite checkpoints on the server thread again') });
     const address = server.address() as AddressInfo;
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const url = `http://${host}:${address.port}`;
@@ -209,7 +206,6 @@ export async function startServer(config: Config, logger: Logger, options: Serve
           setTimeout(() => server.closeAllConnections(), 5000).unref();
         });
         await closingBackend.close();
-        await stopCheckpointing();
         storage.close();
       },
     };
