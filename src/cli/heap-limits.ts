@@ -4,8 +4,8 @@
 // The operator's own choice wins: any of the flags in NODE_OPTIONS or on node's command line, or
 // X_CASTELLAN_HEAP_LIMITS=off, and Castellan adds nothing.
 
-/** A young generation of 2 × 4 MiB semi-spaces and a 96 MiB old generation. */
-export const SERVE_HEAP_FLAGS: readonly string[] = ['--max-semi-space-size=4', '--max-old-space-size=96'];
+/** Semi-spaces of 8 MiB (4 MiB cost ~15 % of signed-in flow throughput in more scavenges) and a 96 MiB old generation. */
+export const SERVE_HEAP_FLAGS: readonly string[] = ['--max-semi-space-size=8', '--max-old-space-size=96'];
 
 const HEAP_FLAG = /(^|\s)--(max-semi-space-size|max-old-space-size|max-heap-size|max-young-generation-size)\b/;
 
