@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { Context, Next } from 'koa';
 import type { Config } from './config/types.ts';
 import { parseListenAddress } from './config/validators/sections.ts';
+import { deprioritizeThreadPool, HASH_THREAD_NICE } from './crypto/thread-priority.ts';
 import { openAuthenticationBackend } from './identity/open-backend.ts';
 import type { AuthenticationBackend } from './identity/user.ts';
 import type { Logger } from './logging.ts';
@@ -147,6 +148,9 @@ export async function startServer(config: Config, logger: Logger, options: Serve
   const issuer = issuerOf(config);
   const listen = parseListenAddress(config.server.address);
   if (!listen) throw new Error(`server.address '${config.server.address}' is not a tcp://host:port/ address`);
+  // Before the first sign-in: password hashes must never take a core from the event loop.
+  const lowered = await deprioritizeThreadPool();
+  logger.debug({ threads: lowered, nice: HASH_THREAD_NICE }, 'hashing threads run at lower priority');
   const storage: Storage = openStorage({ path: config.storage.local!.path!, encryptionKey: config.storage.encryption_key!, clock: options.clock });
   let backend: AuthenticationBackend | undefined;
   try {

@@ -4,6 +4,10 @@
 import { createHash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 import { CRYPT_ALPHABET } from './encoding.ts';
+import { deprioritizeCurrentThread } from './thread-priority.ts';
+
+// Like the thread pool's hashing threads: the event loop comes first (thread-priority.ts).
+deprioritizeCurrentThread();
 
 export interface SHA2CryptRequest {
   readonly variant: 'sha256' | 'sha512';
