@@ -14,6 +14,8 @@ export interface Measure {
   readonly firstError?: string;
   /** Signed-in flows that still met a sign-in or consent page. */
   readonly interactive: number;
+  /** Server CPU time (user + system, µs) per completed unit, where it was measured. */
+  readonly cpuPerUnit?: Spread;
 }
 
 export interface Cell {

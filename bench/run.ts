@@ -94,17 +94,31 @@ async function startBaseline(bench: Pick<Bench, 'directory' | 'fixtures'>, name:
   return startServerProcess(name, BASELINE_SERVER, [options]);
 }
 
+/** The server process's CPU time so far (user + system, µs), from its { cmd: 'cpu' } answer. */
+async function cpuMicros(server: ServerProcess): Promise<number> {
+  const { user, system } = (await server.command({ cmd: 'cpu' })) as { user: number; system: number };
+  return user + system;
+}
+
 /**
  * Runs `job` against each server in turn, RUNS rounds (A B A B …), after one discarded warm-up
- * run each; returns the measures in the order of `servers`.
+ * run each; returns the measures in the order of `servers`. With `cpu`, also the server's CPU time
+ * per completed unit: far steadier than throughput on a shared machine, since it does not depend on
+ * how much of the CPU the server got. (Only for jobs without setup work, which would be counted.)
  */
-async function alternate(label: string, servers: readonly ServerProcess[], job: (server: ServerProcess) => Job, raw: Record<string, unknown>): Promise<Measure[]> {
+async function alternate(label: string, servers: readonly ServerProcess[], job: (server: ServerProcess) => Job, raw: Record<string, unknown>, options: { readonly cpu?: boolean } = {}): Promise<Measure[]> {
   for (const server of servers) await runLoad({ ...job(server), seconds: WARMUP_SECONDS });
   const results = servers.map(() => [] as Awaited<ReturnType<typeof runLoad>>[]);
+  const cpu = servers.map(() => [] as number[]);
   for (let round = 0; round < RUNS; round++) {
-    for (const [i, server] of servers.entries()) results[i]!.push(await runLoad(job(server)));
+    for (const [i, server] of servers.entries()) {
+      const before = options.cpu ? await cpuMicros(server) : 0;
+      const result = await runLoad(job(server));
+      if (options.cpu && result.completed > 0) cpu[i]!.push((await cpuMicros(server) - before) / result.completed);
+      results[i]!.push(result);
+    }
   }
-  const measures = results.map(measureOf);
+  const measures = results.map((r, i) => ({ ...measureOf(r), ...(options.cpu ? { cpuPerUnit: spread(cpu[i]!) } : {}) }));
   raw[label] = Object.fromEntries(servers.map((s, i) => [s.name, results[i]]));
   log(`${label}: ${servers.map((s, i) => `${s.name} ${count(measures[i]!.throughput.median)}/s`).join(', ')}`);
   return measures;
@@ -118,7 +132,9 @@ function comparison(id: string, scenario: string, [castellan, baseline]: Measure
   const ratio = ratioOf(castellan, baseline);
   const budget = minimum === undefined ? undefined : atLeast(ratio, minimum);
   const interactive = castellan!.interactive + baseline!.interactive;
-  const note = [castellan!.firstError && `Castellan: ${castellan!.firstError}`, baseline!.firstError && `baseline: ${baseline!.firstError}`, interactive > 0 && `${interactive} signed-in flows met a page`].filter(Boolean).join('; ');
+  const cpu = castellan!.cpuPerUnit && baseline!.cpuPerUnit
+    && `server CPU per ${unit === '/s' ? 'request' : 'unit'}: Castellan ${count(castellan!.cpuPerUnit.median)} µs, baseline ${count(baseline!.cpuPerUnit.median)} µs (${(castellan!.cpuPerUnit.median / baseline!.cpuPerUnit.median).toFixed(2)}×)`;
+  const note = [cpu, castellan!.firstError && `Castellan: ${castellan!.firstError}`, baseline!.firstError && `baseline: ${baseline!.firstError}`, interactive > 0 && `${interactive} signed-in flows met a page`].filter(Boolean).join('; ');
   return { id, scenario, castellan: throughputCell(castellan!, unit), baseline: throughputCell(baseline!, unit), ratio, ...(budget ? { budget } : {}), ...(note ? { note } : {}) };
 }
 
@@ -150,7 +166,7 @@ async function documents(bench: Bench): Promise<void> {
 }
 
 async function clientCredentialsTokens(bench: Bench): Promise<void> {
-  const measures = await alternate('2 client_credentials opaque', [bench.castellan, bench.baseline], (s) => closedJob(s, { kind: 'client-credentials', clientID: CLIENTS.ccPlain, connections: 32 }), bench.raw);
+  const measures = await alternate('2 client_credentials opaque', [bench.castellan, bench.baseline], (s) => closedJob(s, { kind: 'client-credentials', clientID: CLIENTS.ccPlain, connections: 32 }), bench.raw, { cpu: true });
   bench.rows.push(comparison('2a', 'client_credentials, opaque token, 32 conn.', measures, 0.9));
   const jwt = await startBaseline(bench, 'baseline-jwt', true);
   try {
