@@ -137,11 +137,20 @@ export function allowFormAction(ctx: Context, url: string): void {
   if (!origins.includes(source)) origins.push(source);
 }
 
+/** A serialized policy's directives, each as written ("name source source …"). */
+function directivesOf(policy: string): string[] {
+  return policy.split(';').map((d) => d.trim()).filter((d) => d !== '');
+}
+
+function directiveName(directive: string): string {
+  return directive.split(/\s+/)[0]!;
+}
+
 /** Replaces one directive of a serialized policy, keeping what others (oidc-provider's script hashes) added. */
 function replaceDirective(policy: string, name: string, values: readonly string[]): string {
-  const directives = policy.split(';').map((d) => d.trim()).filter((d) => d !== '');
+  const directives = directivesOf(policy);
   const replacement = [name, ...values].join(' ');
-  const index = directives.findIndex((d) => d.split(/\s+/)[0] === name);
+  const index = directives.findIndex((d) => directiveName(d) === name);
   if (index === -1) directives.push(replacement);
   else directives[index] = replacement;
   return directives.join('; ');
@@ -162,7 +171,7 @@ export function baseSecurityHeaders(options: SecurityHeadersOptions & { readonly
 function finalPolicy(current: string, base: string, nonce: string | undefined, origins: readonly string[]): string {
   if (current === base) return contentSecurityPolicy({ nonce, formActionOrigins: origins });
   let policy = current;
-  const script = policy.split(';').map((d) => d.trim()).find((d) => d.split(/\s+/)[0] === 'script-src');
+  const script = directivesOf(policy).find((d) => directiveName(d) === 'script-src');
   const sources = (script?.split(/\s+/).slice(1) ?? []).filter((s) => s !== "'none'");
   if (nonce !== undefined) sources.unshift(`'nonce-${nonce}'`);
   policy = replaceDirective(policy, 'script-src', sources.length > 0 ? sources : ["'none'"]);
