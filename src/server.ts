@@ -175,6 +175,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     provider.use(authorizationRequestRules(context));
     provider.use(introspectionAudience(context) as never);
     provider.use(introspectionAccess(context));
+    provider.use(built.jwtAccessTokens);
     // Second-factor failures count towards bans too: a known password must not allow guessing codes.
     const regulator = createRegulator(storage, config.regulation, { regulatedKinds: ['1fa', 'totp', 'webauthn'] });
     const portal = { provider, context, csrfSecret: secret, regulator, timingPad: createTimingPad(options.timing) };

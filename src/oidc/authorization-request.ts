@@ -12,6 +12,7 @@ import type { Context, Next } from 'koa';
 import { disallowedAudience, requestedAudience } from './audience.ts';
 import { normalizeResponseType, type ClientPolicy } from './clients.ts';
 import { ROUTES, type ProviderContext } from './context.ts';
+import { readBody, replaceBody } from './request-body.ts';
 
 export interface RequestProblem {
   readonly error: 'invalid_request' | 'invalid_scope' | 'unsupported_response_type';
@@ -89,33 +90,6 @@ function redirectError(ctx: Context, redirect: string, problem: RequestProblem, 
   else for (const [k, v] of response) url.searchParams.set(k, v);
   ctx.status = 303;
   ctx.redirect(url.href);
-}
-
-/** Replaces a request body that oidc-provider will read from the stream (pushed authorization requests). */
-export function replaceBody(ctx: Context, body: string): void {
-  const buffer = Buffer.from(body, 'utf8');
-  const req = ctx.req as unknown as Record<string, unknown>;
-  req['headers'] = { ...ctx.req.headers, 'content-length': String(buffer.length) };
-  Object.defineProperty(req, 'readable', { value: true, configurable: true });
-  req['iterator'] = async function* iterator(): AsyncGenerator<Buffer> {
-    yield buffer;
-  };
-}
-
-const BODY_LIMIT = 56 * 1024;
-
-/** Reads a form body oidc-provider has not read yet (at most its 56 KiB limit). */
-export async function readBody(ctx: Context): Promise<string> {
-  // Refuse by the declared length first, so an oversized body is answered rather than cut off.
-  if ((ctx.request.length ?? 0) > BODY_LIMIT) ctx.throw(413, 'request entity too large');
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > BODY_LIMIT) ctx.throw(413, 'request entity too large');
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 export function authorizationRequestRules(context: ProviderContext) {

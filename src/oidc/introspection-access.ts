@@ -3,7 +3,7 @@
 // registered authentication method there, 'none' included, so a public client's call is refused
 // here, before any token is looked at: the answer never depends on the token presented.
 import type { Context, Next } from 'koa';
-import { readBody, replaceBody } from './authorization-request.ts';
+import { readBody, replaceBody } from './request-body.ts';
 import { ROUTES, type ProviderContext } from './context.ts';
 
 export function introspectionAccess(context: ProviderContext) {

@@ -3,6 +3,7 @@
 // consent and authorization policy, pairwise subjects, lifespans and the portal's pages.
 import { createHash, hkdfSync } from 'node:crypto';
 import { Provider, errors, interactionPolicy, type Adapter, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { Middleware } from 'koa';
 import type { Config, OIDCClientConfig } from '../config/types.ts';
 import type { AuthenticationBackend } from '../identity/user.ts';
 import type { Logger } from '../logging.ts';
@@ -12,7 +13,8 @@ import { StorageError } from '../storage/errors.ts';
 import { subjectFor, usernameForSubject } from '../storage/subjects.ts';
 import { accountClaims, SCOPE_CLAIMS } from './claims.ts';
 import { installSecretComparison } from './client-secrets.ts';
-import { clientMetadata, clientPolicy } from './clients.ts';
+import { clientMetadata, clientPolicy, type ClientPolicy } from './clients.ts';
+import { installJWTAccessTokens } from './jwt-access-tokens.ts';
 import { GRANT_TTL, loadExistingGrant } from './consent-policy.ts';
 import { levelFor, ROUTES, userForSubject, type ProviderContext, type ProviderPages } from './context.ts';
 import { corsAllowed } from './cors.ts';
@@ -25,6 +27,8 @@ const HMAC_ALGS = ['HS256', 'HS384', 'HS512'];
 export interface BuiltProvider {
   readonly provider: Provider;
   readonly context: ProviderContext;
+  /** Translates JWT access tokens presented to introspection and revocation (jwt-access-tokens.ts). */
+  readonly jwtAccessTokens: Middleware;
 }
 
 function cookieKeys(config: Config): string[] {
@@ -104,6 +108,13 @@ function outboundFetch(clients: readonly OIDCClientConfig[]) {
   };
 }
 
+/** The subject a pairwise client sees for an account: the sector's own identifier for the user. */
+function pairwiseSubject(storage: Storage, policies: ReadonlyMap<string, ClientPolicy>, accountId: string, clientID: string): string {
+  const username = usernameForSubject(storage, accountId);
+  const sector = policies.get(clientID)?.sector ?? '';
+  return username ? subjectFor(storage, { sector, username }) : accountId;
+}
+
 export async function buildProvider(config: Config, issuer: string, storage: Storage, backend: AuthenticationBackend, logger: Logger, pages: ProviderPages): Promise<BuiltProvider> {
   const oidc = config.identity_providers!.oidc!;
   const clients = oidc.clients ?? [];
@@ -127,11 +138,7 @@ export async function buildProvider(config: Config, issuer: string, storage: Sto
     conformIdTokenClaims: false,
     subjectTypes: ['public', 'pairwise'],
     sectorIdentifierUriValidate: () => false,
-    async pairwiseIdentifier(_ctx, accountId, client) {
-      const username = usernameForSubject(storage, accountId);
-      const sector = policies.get(client.clientId)?.sector ?? '';
-      return username ? subjectFor(storage, { sector, username }) : accountId;
-    },
+    pairwiseIdentifier: async (_ctx, accountId, client) => pairwiseSubject(storage, policies, accountId, client.clientId),
     async findAccount(_ctx, subject) {
       const user = await userForSubject(context, subject);
       if (!user) return undefined;
@@ -202,8 +209,10 @@ export async function buildProvider(config: Config, issuer: string, storage: Sto
   provider.proxy = true;
   installSecretComparison(provider, context);
   installKeySelection(provider, clients);
+  // Pairwise clients see their sector's subject in JWT access tokens too, as in their ID tokens.
+  const jwtAccessTokens = installJWTAccessTokens(provider, context, async (accountId, clientID) => (policies.get(clientID)?.sector ? pairwiseSubject(storage, policies, accountId, clientID) : accountId));
   reportUnauthorizedGrants(provider);
-  return { provider, context };
+  return { provider, context, jwtAccessTokens };
 }
 
 /** A digest of the configuration that changes whenever clients or keys change (for caches and ETags). */

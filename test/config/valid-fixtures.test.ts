@@ -105,8 +105,8 @@ test('config.example.yml loads without warnings', async () => {
 
 test('an RSA 2048 key with its certificate chain and an EC P-256 key load', async () => {
   const loaded = await loadValid(`${VALID}jwks-rsa-ec.yml`);
-  // The one warning: JWT access tokens are accepted in the configuration but not issued yet.
-  assert.deepEqual(loaded.warnings.map((w) => w.path.join('.')), ['identity_providers.oidc.clients.0.access_token_signed_response_alg'], formatAll(loaded.warnings));
+  // JWT access tokens (access_token_signed_response_alg) are issued: no warning.
+  assert.deepEqual(loaded.warnings.map((w) => w.path.join('.')), [], formatAll(loaded.warnings));
   const jwks = loaded.config.identity_providers?.oidc?.jwks ?? [];
   assert.equal(jwks.length, 2);
   assert.equal(jwks[0]!.key_id, 'main-rs256');

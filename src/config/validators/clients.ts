@@ -299,8 +299,4 @@ function validateSigning(client: OIDCClientConfig, path: (k: string) => Path, ki
   check('id_token_signed_response_alg', 'id_token_signed_response_key_id', false);
   check('userinfo_signed_response_alg', 'userinfo_signed_response_key_id', true);
   check('access_token_signed_response_alg', 'access_token_signed_response_key_id', true);
-  const accessTokenAlg = client.access_token_signed_response_alg;
-  if (accessTokenAlg && accessTokenAlg !== 'none') {
-    issues.warn(path('access_token_signed_response_alg'), `is '${accessTokenAlg}', but Castellan does not issue JWT access tokens yet: this client receives opaque access tokens (use introspection to read them)`);
-  }
 }
