@@ -26,7 +26,7 @@ export const CLIENTS = {
   ccPlain: 'bench-cc-plain',
   /** client_credentials with the `$pbkdf2-sha512$310000$…` digest of insecure_secret (scenario 5). */
   ccHashed: 'bench-cc-hashed',
-  /** Baseline only: JWT access tokens for client_credentials (Castellan has none yet). */
+  /** client_credentials with RS256 / ES256 JWT access tokens (Castellan: access_token_signed_response_alg; baseline: resource indicators). */
   ccRS256: 'bench-cc-rs256',
   ccES256: 'bench-cc-es256',
 } as const;
@@ -78,8 +78,8 @@ function flowClient(clientID: string, consentMode: string): Record<string, unkno
   };
 }
 
-function serviceClient(clientID: string, secret: string): Record<string, unknown> {
-  return { client_id: clientID, client_secret: secret, authorization_policy: 'one_factor', grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_basic' };
+function serviceClient(clientID: string, secret: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { client_id: clientID, client_secret: secret, authorization_policy: 'one_factor', grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_basic', ...extra };
 }
 
 /** Writes users.yml and configuration.yml for Castellan listening on `port`; returns the configuration path. */
@@ -103,6 +103,8 @@ export async function writeCastellanConfig(directory: string, port: number, fixt
           flowClient(CLIENTS.remembered, 'pre-configured'),
           serviceClient(CLIENTS.ccPlain, `$plaintext$${SECRET}`),
           serviceClient(CLIENTS.ccHashed, KASM_SECRET_DIGEST),
+          serviceClient(CLIENTS.ccRS256, `$plaintext$${SECRET}`, { access_token_signed_response_alg: 'RS256' }),
+          serviceClient(CLIENTS.ccES256, `$plaintext$${SECRET}`, { access_token_signed_response_alg: 'ES256' }),
         ],
       },
     },

@@ -171,8 +171,9 @@ async function clientCredentialsTokens(bench: Bench): Promise<void> {
   const jwt = await startBaseline(bench, 'baseline-jwt', true);
   try {
     for (const [id, alg, clientID] of [['2b', 'RS256', CLIENTS.ccRS256], ['2c', 'ES256', CLIENTS.ccES256]] as const) {
-      const [measure] = await alternate(`2 client_credentials ${alg}`, [jwt], (s) => closedJob(s, { kind: 'client-credentials', clientID, connections: 32 }), bench.raw);
-      bench.rows.push({ id, scenario: `client_credentials, ${alg} JWT token, 32 conn.`, castellan: { text: 'n/a (no JWT access tokens yet)' }, baseline: throughputCell(measure!), note: `baseline with resource indicators (accessTokenFormat jwt); vs its opaque token: ${(measure!.throughput.median / measures[1]!.throughput.median).toFixed(2)}×` });
+      const jwtMeasures = await alternate(`2 client_credentials ${alg}`, [bench.castellan, jwt], (s) => closedJob(s, { kind: 'client-credentials', clientID, connections: 32 }), bench.raw);
+      const row = comparison(id, `client_credentials, ${alg} JWT token, 32 conn.`, jwtMeasures, 0.9);
+      bench.rows.push({ ...row, note: [row.note, `baseline with resource indicators (accessTokenFormat jwt); its JWT vs its opaque token: ${(jwtMeasures[1]!.throughput.median / measures[1]!.throughput.median).toFixed(2)}×`].filter(Boolean).join('; ') });
     }
   } finally {
     await jwt.stop();
