@@ -2,6 +2,8 @@
 // (service, sector, user), created on first use and stable afterwards. Guarantees: concurrent first
 // uses (also from other processes) agree on one UUID; an import is all-or-nothing and never remaps a
 // user who already has a different identifier. Usernames are matched exactly as given.
+// Mappings are never changed or deleted once stored, so lookups that found one are remembered in
+// memory (bounded); a lookup that found nothing is not, as another process may add the mapping.
 import { randomUUID } from 'node:crypto';
 import type { Storage } from './database.ts';
 import { StorageError } from './errors.ts';
@@ -34,22 +36,48 @@ export interface SubjectImportResult {
   skipped: number;
 }
 
+/** Remembered mappings per storage handle and direction; each holds at most CACHE_SIZE entries. */
+const CACHE_SIZE = 10_000;
+const caches = new WeakMap<Storage, { subjects: Map<string, string>; usernames: Map<string, string> }>();
+
+function cachesOf(storage: Storage): { subjects: Map<string, string>; usernames: Map<string, string> } {
+  let cache = caches.get(storage);
+  if (!cache) caches.set(storage, (cache = { subjects: new Map(), usernames: new Map() }));
+  return cache;
+}
+
+function remember(cache: Map<string, string>, key: string, value: string): string {
+  // Oldest first out: a Map iterates in insertion order.
+  if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  cache.set(key, value);
+  return value;
+}
+
 /** The `sub` of `username` in `sector` ('' = public), created on first use. */
 export function subjectFor(storage: Storage, options: { sector: string; username: string }): string {
   const key = [OPENID_SERVICE, options.sector, options.username] as const;
+  const { subjects } = cachesOf(storage);
+  const cacheKey = JSON.stringify([options.sector, options.username]);
+  const cached = subjects.get(cacheKey);
+  if (cached !== undefined) return cached;
   const existing = storage.statement(SELECT_IDENTIFIER).get(...key) as { identifier: string } | undefined;
-  if (existing) return existing.identifier;
-  return storage.db.transaction(() => {
+  if (existing) return remember(subjects, cacheKey, existing.identifier);
+  const created = storage.db.transaction(() => {
     storage.statement(INSERT_IF_ABSENT).run(...key, randomUUID());
     const row = storage.statement(SELECT_IDENTIFIER).get(...key) as { identifier: string } | undefined;
     if (!row) throw new StorageError('SUBJECT_CONFLICT', 'could not store a new subject identifier (UUID collision); try again');
     return row.identifier;
   }).immediate();
+  return remember(subjects, cacheKey, created);
 }
 
 /** The username a subject identifier belongs to, if any. */
 export function usernameForSubject(storage: Storage, subject: string): string | undefined {
-  return (storage.statement(SELECT_USERNAME).get(OPENID_SERVICE, subject) as { username: string } | undefined)?.username;
+  const { usernames } = cachesOf(storage);
+  const cached = usernames.get(subject);
+  if (cached !== undefined) return cached;
+  const row = storage.statement(SELECT_USERNAME).get(OPENID_SERVICE, subject) as { username: string } | undefined;
+  return row ? remember(usernames, subject, row.username) : undefined;
 }
 
 /** Every mapping, oldest first. */

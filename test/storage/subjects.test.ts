@@ -84,3 +84,22 @@ test('an import that conflicts with a stored subject, or is malformed, changes n
   assert.throws(() => importSubjects(storage, [{ ...fresh, username: '' }]), { code: 'INVALID_INPUT' });
   assert.deepEqual(exportSubjects(storage).map((r) => r.username), ['john']);
 });
+
+test('a mapping once found is answered from memory; one not found is looked up again, as another process may add it', () => {
+  const path = databasePath(dir);
+  const server = openStorage({ path, encryptionKey: KEY });
+  const other = openStorage({ path, encryptionKey: KEY });
+  const sub = subjectFor(server, { sector: 'https://cache.example.com/sector.json', username: 'mia' });
+  assert.equal(usernameForSubject(server, sub), 'mia');
+  // Another process (the CLI's import) adds a mapping the server has looked for and not found.
+  const imported = '0b6f2a4e-3c1d-4e5f-8a9b-1c2d3e4f5a6b';
+  assert.equal(usernameForSubject(server, imported), undefined);
+  importSubjects(other, [{ service: 'openid', sector_id: '', username: 'noah', identifier: imported }]);
+  assert.equal(usernameForSubject(server, imported), 'noah');
+  other.close();
+  // Remembered: answered without the database (a query on a closed handle would throw).
+  server.db.close();
+  assert.equal(usernameForSubject(server, sub), 'mia');
+  assert.equal(subjectFor(server, { sector: 'https://cache.example.com/sector.json', username: 'mia' }), sub);
+  assert.throws(() => usernameForSubject(server, '5d8c7b6a-1f2e-4d3c-9b8a-7f6e5d4c3b2a'));
+});
