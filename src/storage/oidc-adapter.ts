@@ -2,6 +2,9 @@
 // tokens, …). Guarantees: rows are keyed by SHA-256 of the id, so a copy of the database yields no
 // usable token, code or session id; expiry is honoured on every read; consume is one conditional
 // UPDATE, so of two racing consumers exactly one succeeds; revokeByGrantId is one DELETE.
+// Upserts issued in the same event-loop turn are committed together, in one transaction (a commit
+// costs more than the row on this storage); each upsert resolves only once its row is committed, and
+// every other operation commits what is pending first, so no read ever misses an earlier write.
 // Contract: panva/node-oidc-provider example/my_adapter.js; reference: lib/adapters/memory_adapter.js.
 import { hash } from 'node:crypto';
 import type { Adapter, AdapterConstructor, AdapterPayload } from 'oidc-provider';
@@ -74,9 +77,75 @@ function payloadOf(storage: Storage, row: PayloadRow | undefined, id?: string): 
   return payload;
 }
 
+type UpsertRow = Record<string, string | number | Buffer | null>;
+
+interface PendingUpsert {
+  readonly row: UpsertRow;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+interface WriteBatch {
+  /** Queues a row; resolves once it is committed. */
+  write(row: UpsertRow): Promise<void>;
+  /** Commits everything queued, now. */
+  flush(): void;
+}
+
+const batches = new WeakMap<Storage, WriteBatch>();
+
+/** The upsert batch of `storage`: one per handle, whichever adapter classes share it. */
+function writeBatch(storage: Storage): WriteBatch {
+  let batch = batches.get(storage);
+  if (batch) return batch;
+  let pending: PendingUpsert[] = [];
+  let scheduled = false;
+  const commitAll = storage.db.transaction((rows: readonly PendingUpsert[]) => {
+    for (const { row } of rows) storage.statement(UPSERT).run(row);
+  });
+  function flush(): void {
+    const rows = pending;
+    pending = [];
+    if (rows.length === 0) return;
+    try {
+      commitAll.immediate(rows);
+    } catch {
+      // One bad row must not fail the others: each is tried alone, and only its own upsert fails.
+      for (const upsert of rows) {
+        try {
+          storage.statement(UPSERT).run(upsert.row);
+        } catch (error) {
+          upsert.reject(error);
+          continue;
+        }
+        upsert.resolve();
+      }
+      return;
+    }
+    for (const upsert of rows) upsert.resolve();
+  }
+  batch = {
+    write(row) {
+      return new Promise<void>((resolve, reject) => {
+        pending.push({ row, resolve, reject });
+        if (scheduled) return;
+        scheduled = true;
+        setImmediate(() => {
+          scheduled = false;
+          flush();
+        });
+      });
+    },
+    flush,
+  };
+  batches.set(storage, batch);
+  return batch;
+}
+
 /** An oidc-provider `adapter` (a class it instantiates per model) backed by `storage`. */
 export function createOIDCAdapter(storage: Storage, options: AdapterOptions = {}): AdapterConstructor {
   const clockTolerance = options.clockTolerance ?? 0;
+  const batch = writeBatch(storage);
 
   return class SQLiteAdapter implements Adapter {
     readonly model: string;
@@ -91,7 +160,7 @@ export function createOIDCAdapter(storage: Storage, options: AdapterOptions = {}
       const idIsJTI = jti === id;
       const uid = optionalString(payload.uid);
       const userCode = optionalString(payload.userCode);
-      storage.statement(UPSERT).run({
+      return batch.write({
         model: this.model,
         idHash: idHash(id),
         sealedID: uid !== null || userCode !== null ? encrypt(storage, id) : null,
@@ -106,14 +175,17 @@ export function createOIDCAdapter(storage: Storage, options: AdapterOptions = {}
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
+      batch.flush();
       return payloadOf(storage, storage.statement(FIND).get(this.model, idHash(id), storage.now()) as PayloadRow | undefined, id);
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+      batch.flush();
       return payloadOf(storage, storage.statement(FIND_BY_UID).get(this.model, uid, storage.now()) as PayloadRow | undefined);
     }
 
     async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+      batch.flush();
       return payloadOf(storage, storage.statement(FIND_BY_USER_CODE).get(this.model, userCode, storage.now()) as PayloadRow | undefined);
     }
 
@@ -122,15 +194,18 @@ export function createOIDCAdapter(storage: Storage, options: AdapterOptions = {}
      * find and before this call, so a concurrent second redemption lands here and is rejected.
      */
     async consume(id: string): Promise<void> {
+      batch.flush();
       const { changes } = storage.statement(CONSUME).run(storage.now(), this.model, idHash(id));
       if (changes !== 1) throw new StorageError('ALREADY_CONSUMED', `${this.model} was already consumed or no longer exists`);
     }
 
     async destroy(id: string): Promise<void> {
+      batch.flush();
       storage.statement(DESTROY).run(this.model, idHash(id));
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
+      batch.flush();
       storage.statement(REVOKE_BY_GRANT_ID).run(grantId);
     }
   };

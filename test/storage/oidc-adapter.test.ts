@@ -318,3 +318,35 @@ test('oidc-provider itself saves, finds and consumes through the adapter', async
   const deviceValue = await device.save();
   assert.equal((await provider.DeviceCode.findByUserCode('BCDF-GHJK'))?.jti, deviceValue);
 });
+
+test('upserts of one event-loop turn are committed together: each resolves once committed, a read sees them at once, a bad row fails alone', async () => {
+  const { storage, Adapter } = setup();
+  const tokens = new Adapter('AccessToken');
+  const sessions = new Adapter('Session');
+  const other = openStorage({ path: storage.path, encryptionKey: KEY });
+  const visibleElsewhere = (): number => (other.db.prepare('SELECT COUNT(*) AS n FROM oidc_payloads').get() as { n: number }).n;
+  const before = visibleElsewhere();
+  const writes = [tokens.upsert('batched-1', { jti: 'batched-1', kind: 'AccessToken', clientId: 'kasm' }, 60), sessions.upsert('batched-2', { jti: 'batched-2', kind: 'Session', uid: 'batched-uid' }, 60)];
+  // Not committed yet: another connection (another process) sees neither row.
+  assert.equal(visibleElsewhere(), before);
+  // A read in the same turn commits what is pending first, so it never misses an earlier write.
+  assert.equal((await sessions.findByUid('batched-uid'))?.jti, 'batched-2');
+  assert.equal(visibleElsewhere(), before + 2);
+  await Promise.all(writes);
+
+  // A row the database refuses fails its own upsert only; the rest of the turn's rows are committed.
+  storage.db.exec(`CREATE TEMP TRIGGER poison BEFORE INSERT ON oidc_payloads WHEN NEW.model = 'Poison' BEGIN SELECT RAISE(ABORT, 'poisoned'); END`);
+  const poisoned = new Adapter('Poison');
+  const results = await Promise.allSettled([
+    tokens.upsert('kept-1', { jti: 'kept-1', kind: 'AccessToken', clientId: 'kasm' }, 60),
+    poisoned.upsert('refused', { jti: 'refused', kind: 'Poison' }, 60),
+    tokens.upsert('kept-2', { jti: 'kept-2', kind: 'AccessToken', clientId: 'kasm' }, 60),
+  ]);
+  assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+  assert.match(String((results[1] as PromiseRejectedResult).reason), /poisoned/);
+  assert.equal((await tokens.find('kept-1'))?.jti, 'kept-1');
+  assert.equal((await tokens.find('kept-2'))?.jti, 'kept-2');
+  assert.equal(await poisoned.find('refused'), undefined);
+  other.close();
+  storage.close();
+});
