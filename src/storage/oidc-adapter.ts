@@ -4,7 +4,8 @@
 // UPDATE, so of two racing consumers exactly one succeeds; revokeByGrantId is one DELETE.
 // Upserts issued in the same event-loop turn are committed together, in one transaction (a commit
 // costs more than the row on this storage); each upsert resolves only once its row is committed, and
-// every other operation commits what is pending first, so no read ever misses an earlier write.
+// an operation on a row with a pending write (same id, uid or user code) commits the batch first, so
+// no read ever misses an earlier write.
 // Contract: panva/node-oidc-provider example/my_adapter.js; reference: lib/adapters/memory_adapter.js.
 import { hash } from 'node:crypto';
 import type { Adapter, AdapterConstructor, AdapterPayload } from 'oidc-provider';
@@ -16,7 +17,7 @@ import { decrypt, encrypt } from './secrets.ts';
 const UPSERT = `INSERT OR REPLACE INTO oidc_payloads
   (model, id_hash, sealed_id, id_is_jti, payload, grant_id, user_code, uid, expires_at, consumed_at)
   VALUES (@model, @idHash, @sealedID, @idIsJTI, @payload, @grantID, @userCode, @uid, @expiresAt, @consumedAt)`;
-const FIND = `SELECT payload, id_is_jti, consumed_at FROM oidc_payloads
+const FIND = `SELECT payload, id_is_jti, consumed_at, uid FROM oidc_payloads
   WHERE model = ? AND id_hash = ? AND (expires_at IS NULL OR expires_at > ?)`;
 // (model, uid) is unique (migration 0006): an upsert with a uid replaces the older row of that uid.
 const FIND_BY_UID = `SELECT payload, id_is_jti, sealed_id, consumed_at FROM oidc_payloads
@@ -52,6 +53,7 @@ export interface AdapterOptions {
 
 interface PayloadRow {
   payload: string;
+  uid?: string | null;
   id_is_jti: number;
   sealed_id?: Buffer | null;
   consumed_at: number | null;
@@ -87,10 +89,17 @@ interface PendingUpsert {
 
 interface WriteBatch {
   /** Queues a row; resolves once it is committed. */
-  write(row: UpsertRow): Promise<void>;
+  write(row: UpsertRow, keys: readonly string[]): Promise<void>;
   /** Commits everything queued, now. */
   flush(): void;
+  /** Commits everything queued if a queued row has one of these keys; says whether it did. */
+  flushFor(...keys: string[]): boolean;
 }
+
+/** What a queued row is found by: its id, and its uid and user code where it has them. */
+const idKey = (model: string, hashed: Buffer): string => `id ${model} ${hashed.toString('base64')}`;
+const uidKey = (model: string, uid: string): string => `uid ${model} ${uid}`;
+const userCodeKey = (model: string, userCode: string): string => `user_code ${model} ${userCode}`;
 
 const batches = new WeakMap<Storage, WriteBatch>();
 
@@ -99,6 +108,7 @@ function writeBatch(storage: Storage): WriteBatch {
   let batch = batches.get(storage);
   if (batch) return batch;
   let pending: PendingUpsert[] = [];
+  const pendingKeys = new Set<string>();
   let scheduled = false;
   const commitAll = storage.db.transaction((rows: readonly PendingUpsert[]) => {
     for (const { row } of rows) storage.statement(UPSERT).run(row);
@@ -106,6 +116,7 @@ function writeBatch(storage: Storage): WriteBatch {
   function flush(): void {
     const rows = pending;
     pending = [];
+    pendingKeys.clear();
     if (rows.length === 0) return;
     try {
       commitAll.immediate(rows);
@@ -125,9 +136,10 @@ function writeBatch(storage: Storage): WriteBatch {
     for (const upsert of rows) upsert.resolve();
   }
   batch = {
-    write(row) {
+    write(row, keys) {
       return new Promise<void>((resolve, reject) => {
         pending.push({ row, resolve, reject });
+        for (const key of keys) pendingKeys.add(key);
         if (scheduled) return;
         scheduled = true;
         setImmediate(() => {
@@ -137,6 +149,11 @@ function writeBatch(storage: Storage): WriteBatch {
       });
     },
     flush,
+    flushFor(...keys) {
+      if (!keys.some((key) => pendingKeys.has(key))) return false;
+      flush();
+      return true;
+    },
   };
   batches.set(storage, batch);
   return batch;
@@ -160,9 +177,11 @@ export function createOIDCAdapter(storage: Storage, options: AdapterOptions = {}
       const idIsJTI = jti === id;
       const uid = optionalString(payload.uid);
       const userCode = optionalString(payload.userCode);
+      const hashed = idHash(id);
+      const keys = [idKey(this.model, hashed), ...(uid !== null ? [uidKey(this.model, uid)] : []), ...(userCode !== null ? [userCodeKey(this.model, userCode)] : [])];
       return batch.write({
         model: this.model,
-        idHash: idHash(id),
+        idHash: hashed,
         sealedID: uid !== null || userCode !== null ? encrypt(storage, id) : null,
         idIsJTI: idIsJTI ? 1 : 0,
         payload: JSON.stringify(idIsJTI ? rest : payload),
@@ -171,21 +190,25 @@ export function createOIDCAdapter(storage: Storage, options: AdapterOptions = {}
         uid,
         expiresAt: typeof expiresIn === 'number' ? now + Math.ceil(expiresIn + clockTolerance) : null,
         consumedAt: payload.consumed ? (typeof payload.consumed === 'number' ? payload.consumed : now) : null,
-      });
+      }, keys);
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
-      batch.flush();
-      return payloadOf(storage, storage.statement(FIND).get(this.model, idHash(id), storage.now()) as PayloadRow | undefined, id);
+      const hashed = idHash(id);
+      batch.flushFor(idKey(this.model, hashed));
+      const read = (): PayloadRow | undefined => storage.statement(FIND).get(this.model, hashed, storage.now()) as PayloadRow | undefined;
+      const row = read();
+      // A queued row with the same uid replaces this one when committed: answer as after that commit.
+      return payloadOf(storage, row?.uid && batch.flushFor(uidKey(this.model, row.uid)) ? read() : row, id);
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-      batch.flush();
+      batch.flushFor(uidKey(this.model, uid));
       return payloadOf(storage, storage.statement(FIND_BY_UID).get(this.model, uid, storage.now()) as PayloadRow | undefined);
     }
 
     async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-      batch.flush();
+      batch.flushFor(userCodeKey(this.model, userCode));
       return payloadOf(storage, storage.statement(FIND_BY_USER_CODE).get(this.model, userCode, storage.now()) as PayloadRow | undefined);
     }
 
@@ -194,17 +217,21 @@ export function createOIDCAdapter(storage: Storage, options: AdapterOptions = {}
      * find and before this call, so a concurrent second redemption lands here and is rejected.
      */
     async consume(id: string): Promise<void> {
-      batch.flush();
-      const { changes } = storage.statement(CONSUME).run(storage.now(), this.model, idHash(id));
+      const hashed = idHash(id);
+      batch.flushFor(idKey(this.model, hashed));
+      const { changes } = storage.statement(CONSUME).run(storage.now(), this.model, hashed);
       if (changes !== 1) throw new StorageError('ALREADY_CONSUMED', `${this.model} was already consumed or no longer exists`);
     }
 
     async destroy(id: string): Promise<void> {
-      batch.flush();
-      storage.statement(DESTROY).run(this.model, idHash(id));
+      const hashed = idHash(id);
+      // Committed first, so a queued write cannot bring the row back after the delete.
+      batch.flushFor(idKey(this.model, hashed));
+      storage.statement(DESTROY).run(this.model, hashed);
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
+      // Rare, and any queued row may belong to the grant.
       batch.flush();
       storage.statement(REVOKE_BY_GRANT_ID).run(grantId);
     }

@@ -329,10 +329,17 @@ test('upserts of one event-loop turn are committed together: each resolves once 
   const writes = [tokens.upsert('batched-1', { jti: 'batched-1', kind: 'AccessToken', clientId: 'kasm' }, 60), sessions.upsert('batched-2', { jti: 'batched-2', kind: 'Session', uid: 'batched-uid' }, 60)];
   // Not committed yet: another connection (another process) sees neither row.
   assert.equal(visibleElsewhere(), before);
-  // A read in the same turn commits what is pending first, so it never misses an earlier write.
+  // A read of another row leaves the batch queued; one of a queued row commits it first, so it never misses an earlier write.
+  assert.equal(await tokens.find('unrelated'), undefined);
+  assert.equal(visibleElsewhere(), before);
   assert.equal((await sessions.findByUid('batched-uid'))?.jti, 'batched-2');
   assert.equal(visibleElsewhere(), before + 2);
   await Promise.all(writes);
+  // A queued session with the same uid replaces the stored one: finding the old id answers as after that commit.
+  const replacing = sessions.upsert('batched-3', { jti: 'batched-3', kind: 'Session', uid: 'batched-uid' }, 60);
+  assert.equal(await sessions.find('batched-2'), undefined);
+  assert.equal((await sessions.find('batched-3'))?.jti, 'batched-3');
+  await replacing;
 
   // A row the database refuses fails its own upsert only; the rest of the turn's rows are committed.
   storage.db.exec(`CREATE TEMP TRIGGER poison BEFORE INSERT ON oidc_payloads WHEN NEW.model = 'Poison' BEGIN SELECT RAISE(ABORT, 'poisoned'); END`);
