@@ -4,8 +4,8 @@
 // provider whose `jti` is the stored token's id, and a JWT presented back is verified (with the
 // issuing client's algorithm and key only) before its `jti` is looked up. oidc-provider's own JWT
 // format does not fit: it is tied to resource indicators, stateless and refused at userinfo.
-import { createPrivateKey, createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
-import { decodeJwt, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { decodeJwt, errors as joseErrors, importJWK, jwtVerify, SignJWT, type JWK, type JWTPayload } from 'jose';
 import type { Context, Middleware, Next } from 'koa';
 import type { Provider } from 'oidc-provider';
 import type { OIDCClientConfig } from '../config/types.ts';
@@ -15,11 +15,14 @@ import { ROUTES, type ProviderContext } from './context.ts';
 import type { SigningKey } from './keys.ts';
 import { readBody, replaceBody } from './request-body.ts';
 
+type ImportedKey = Awaited<ReturnType<typeof importJWK>>;
+
 interface Signer {
   readonly alg: string;
   readonly kid: string | undefined;
-  readonly signingKey: KeyObject;
-  readonly verificationKey: KeyObject;
+  // Imported once as CryptoKeys, which WebCrypto (jose) signs and verifies with directly.
+  readonly signingKey: ImportedKey;
+  readonly verificationKey: ImportedKey;
 }
 
 /** Computes the subject a client sees for an account (its pairwise identifier where configured). */
@@ -30,7 +33,7 @@ const HMAC = /^HS(256|384|512)$/;
 const COMPACT_JWS = /^[\w-]+\.[\w-]+\.[\w-]*$/;
 const MAX_TOKEN_LENGTH = 8192;
 
-function signerFor(client: OIDCClientConfig, keys: readonly SigningKey[], secret: string | undefined): Signer | undefined {
+async function signerFor(client: OIDCClientConfig, keys: readonly SigningKey[], secret: string | undefined): Promise<Signer | undefined> {
   const named = client.access_token_signed_response_key_id ? keys.find((k) => k.kid === client.access_token_signed_response_key_id) : undefined;
   const alg = named?.alg ?? client.access_token_signed_response_alg;
   if (!alg || alg === 'none') return undefined;
@@ -38,20 +41,20 @@ function signerFor(client: OIDCClientConfig, keys: readonly SigningKey[], secret
     // The validator requires a plaintext client_secret for HMAC algorithms.
     const digest = secret ? parseDigest(secret, { allowPlaintext: true }) : undefined;
     if (digest?.algorithm !== 'plaintext') throw new Error(`client '${client.client_id}': ${alg} access tokens need a plaintext client_secret`);
-    const key = createSecretKey(Buffer.from(digest.secret));
+    const key = (await importJWK({ kty: 'oct', k: Buffer.from(digest.secret).toString('base64url') }, alg));
     return { alg, kid: undefined, signingKey: key, verificationKey: key };
   }
   const key = named ?? keys.find((k) => k.alg === alg);
   if (!key) throw new Error(`client '${client.client_id}': no signing key for ${alg} access tokens in identity_providers.oidc.jwks`);
-  const signingKey = createPrivateKey({ key: key as never, format: 'jwk' });
-  return { alg, kid: key.kid, signingKey, verificationKey: createPublicKey(signingKey) };
+  const publicJWK = createPublicKey(createPrivateKey({ key: key as never, format: 'jwk' })).export({ format: 'jwk' }) as JWK;
+  return { alg, kid: key.kid, signingKey: (await importJWK(key, alg)), verificationKey: (await importJWK(publicJWK, alg)) };
 }
 
 /** The signer of each client that receives JWT access tokens. */
-export function accessTokenSigners(context: ProviderContext): Map<string, Signer> {
+export async function accessTokenSigners(context: ProviderContext): Promise<Map<string, Signer>> {
   const signers = new Map<string, Signer>();
   for (const client of context.oidc.clients ?? []) {
-    const signer = signerFor(client, context.keys, context.policies.get(client.client_id!)?.secret);
+    const signer = await signerFor(client, context.keys, context.policies.get(client.client_id!)?.secret);
     if (signer) signers.set(client.client_id!, signer);
   }
   return signers;
@@ -172,8 +175,8 @@ const passThrough = (_ctx: Context, next: Next): Promise<void> => next();
  * Makes the access tokens of clients with a signing algorithm JWTs, for every grant that issues
  * them, and accepts them back; returns the middleware that translates them for introspection and revocation.
  */
-export function installJWTAccessTokens(provider: Provider, context: ProviderContext, subjectFor: SubjectFor): Middleware {
-  const signers = accessTokenSigners(context);
+export async function installJWTAccessTokens(provider: Provider, context: ProviderContext, subjectFor: SubjectFor): Promise<Middleware> {
+  const signers = await accessTokenSigners(context);
   if (signers.size === 0) return passThrough;
   issueAsJWT(provider.AccessToken as unknown as TokenModel, context, signers, subjectFor);
   issueAsJWT(provider.ClientCredentials as unknown as TokenModel, context, signers, subjectFor);

@@ -210,7 +210,7 @@ export async function buildProvider(config: Config, issuer: string, storage: Sto
   installSecretComparison(provider, context);
   installKeySelection(provider, clients);
   // Pairwise clients see their sector's subject in JWT access tokens too, as in their ID tokens.
-  const jwtAccessTokens = installJWTAccessTokens(provider, context, async (accountId, clientID) => (policies.get(clientID)?.sector ? pairwiseSubject(storage, policies, accountId, clientID) : accountId));
+  const jwtAccessTokens = await installJWTAccessTokens(provider, context, async (accountId, clientID) => (policies.get(clientID)?.sector ? pairwiseSubject(storage, policies, accountId, clientID) : accountId));
   reportUnauthorizedGrants(provider);
   return { provider, context, jwtAccessTokens };
 }
