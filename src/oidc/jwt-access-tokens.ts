@@ -41,13 +41,13 @@ async function signerFor(client: OIDCClientConfig, keys: readonly SigningKey[], 
     // The validator requires a plaintext client_secret for HMAC algorithms.
     const digest = secret ? parseDigest(secret, { allowPlaintext: true }) : undefined;
     if (digest?.algorithm !== 'plaintext') throw new Error(`client '${client.client_id}': ${alg} access tokens need a plaintext client_secret`);
-    const key = (await importJWK({ kty: 'oct', k: Buffer.from(digest.secret).toString('base64url') }, alg));
+    const key = await importJWK({ kty: 'oct', k: Buffer.from(digest.secret).toString('base64url') }, alg);
     return { alg, kid: undefined, signingKey: key, verificationKey: key };
   }
   const key = named ?? keys.find((k) => k.alg === alg);
   if (!key) throw new Error(`client '${client.client_id}': no signing key for ${alg} access tokens in identity_providers.oidc.jwks`);
   const publicJWK = createPublicKey(createPrivateKey({ key: key as never, format: 'jwk' })).export({ format: 'jwk' }) as JWK;
-  return { alg, kid: key.kid, signingKey: (await importJWK(key, alg)), verificationKey: (await importJWK(publicJWK, alg)) };
+  return { alg, kid: key.kid, signingKey: await importJWK(key, alg), verificationKey: await importJWK(publicJWK, alg) };
 }
 
 /** The signer of each client that receives JWT access tokens. */
