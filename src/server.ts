@@ -25,7 +25,7 @@ import { portalPages, portalRoutes } from './portal/routes.ts';
 import { settingsRoutes } from './portal/settings.ts';
 import { allowFormAction, securityHeaders } from './portal/security-headers.ts';
 import { openStorage, type Storage } from './storage/database.ts';
-import { startPurging } from './storage/oidc-adapter.ts';
+import { commitPendingWrites, startPurging } from './storage/oidc-adapter.ts';
 import { networkMatcher } from './util/network.ts';
 import { addressesIssuer, clientAddress, FORWARDED_HEADERS } from './server/request-origin.ts';
 import { staticDocuments } from './server/static-documents.ts';
@@ -211,6 +211,8 @@ export async function startServer(config: Config, logger: Logger, options: Serve
           setTimeout(() => server.closeAllConnections(), 5000).unref();
         });
         await closingBackend.close();
+        // Writes of requests cut off above are committed rather than lost.
+        commitPendingWrites(storage);
         storage.close();
       },
     };

@@ -1,11 +1,12 @@
 // RFC 9068 JWT access tokens for clients with `access_token_signed_response_alg` (or `_key_id`), as
 // Authelia issues them. The token stays an ordinary stored oidc-provider token (revocable, accepted
 // at userinfo and introspection, purged on expiry); the client receives it as a JWT signed by the
-// provider whose `jti` is the stored token's id, and a JWT presented back is verified (with the
-// issuing client's algorithm and key only) before its `jti` is looked up. oidc-provider's own JWT
-// format does not fit: it is tied to resource indicators, stateless and refused at userinfo.
-import { createPrivateKey, createPublicKey } from 'node:crypto';
-import { decodeJwt, errors as joseErrors, importJWK, jwtVerify, SignJWT, type JWK, type JWTPayload } from 'jose';
+// provider, and a JWT presented back is verified (with the issuing client's algorithm and key only)
+// before the token it stands for is looked up, stored under an HMAC of the JWT's `jti` (so the `jti`
+// alone opens nothing). oidc-provider's own JWT format does not fit: it is tied to resource
+// indicators, stateless and refused at userinfo.
+import { createHmac, createPrivateKey, createPublicKey, createSecretKey, hkdfSync } from 'node:crypto';
+import { decodeJwt, importJWK, jwtVerify, SignJWT, type JWK, type JWTPayload } from 'jose';
 import type { Context, Middleware, Next } from 'koa';
 import type { Provider } from 'oidc-provider';
 import type { OIDCClientConfig } from '../config/types.ts';
@@ -35,6 +36,7 @@ const MAX_TOKEN_LENGTH = 8192;
 
 async function signerFor(client: OIDCClientConfig, keys: readonly SigningKey[], secret: string | undefined): Promise<Signer | undefined> {
   const named = client.access_token_signed_response_key_id ? keys.find((k) => k.kid === client.access_token_signed_response_key_id) : undefined;
+  if (client.access_token_signed_response_key_id && !named) throw new Error(`client '${client.client_id}': access_token_signed_response_key_id '${client.access_token_signed_response_key_id}' names no key in identity_providers.oidc.jwks`);
   const alg = named?.alg ?? client.access_token_signed_response_alg;
   if (!alg || alg === 'none') return undefined;
   if (HMAC.test(alg)) {
@@ -75,7 +77,10 @@ interface StoredToken {
 }
 
 interface TokenModel {
-  prototype: { getValueAndPayload(this: { clientId?: string }): Promise<{ value: string; payload?: StoredToken }> };
+  prototype: {
+    generateTokenId(this: { clientId?: string }): string;
+    getValueAndPayload(this: { clientId?: string }): Promise<{ value: string; payload?: StoredToken }>;
+  };
   find(value: string, options?: { ignoreExpiration?: boolean }): Promise<{ clientId?: string } | undefined>;
 }
 
@@ -102,11 +107,10 @@ function sign(signer: Signer, claims: JWTPayload): Promise<string> {
 }
 
 /**
- * The stored token id inside a JWT access token, once its signature (with the algorithm and key of
- * the client it names), issuer and type check out; undefined for anything else. Expiry is checked
- * unless the caller ignores it, as oidc-provider's lookup does for revocation.
+ * The public id (`jti`) inside a JWT access token and the client it names, once its signature (with
+ * that client's algorithm and key), issuer, type and expiry check out; undefined for anything else.
  */
-async function verifiedTokenID(context: ProviderContext, signers: ReadonlyMap<string, Signer>, value: string, ignoreExpiration: boolean): Promise<{ jti: string; clientID: string } | undefined> {
+async function verifiedTokenID(context: ProviderContext, signers: ReadonlyMap<string, Signer>, value: string): Promise<{ publicID: string; clientID: string } | undefined> {
   let clientID: unknown;
   try {
     clientID = decodeJwt(value)['client_id'];
@@ -115,31 +119,48 @@ async function verifiedTokenID(context: ProviderContext, signers: ReadonlyMap<st
   }
   const signer = typeof clientID === 'string' ? signers.get(clientID) : undefined;
   if (!signer) return undefined;
-  let payload: JWTPayload;
   try {
-    ({ payload } = await jwtVerify(value, signer.verificationKey, { algorithms: [signer.alg], issuer: context.issuer, typ: 'at+jwt' }));
-  } catch (error) {
-    // jose checks the signature before the claims: an expired token here is an authentic one.
-    if (!(ignoreExpiration && error instanceof joseErrors.JWTExpired)) return undefined;
-    payload = error.payload;
+    const { payload } = await jwtVerify(value, signer.verificationKey, { algorithms: [signer.alg], issuer: context.issuer, typ: 'at+jwt' });
+    return typeof payload.jti === 'string' && payload['client_id'] === clientID ? { publicID: payload.jti, clientID: clientID as string } : undefined;
+  } catch {
+    return undefined;
   }
-  return typeof payload.jti === 'string' && payload['client_id'] === clientID ? { jti: payload.jti, clientID: clientID as string } : undefined;
 }
 
-function issueAsJWT(model: TokenModel, context: ProviderContext, signers: ReadonlyMap<string, Signer>, subjectFor: SubjectFor): void {
+/**
+ * The stored id of a JWT access token is an HMAC of its public `jti`, under a key derived from the
+ * configured secrets: the `jti` a resource server reads (and may log) is not itself a bearer token.
+ */
+function storedIDs(context: ProviderContext): (publicID: string) => string {
+  const seed = context.oidc.hmac_secret || context.config.storage.encryption_key || '';
+  const key = createSecretKey(Buffer.from(hkdfSync('sha256', seed, 'castellan', 'jwt access token ids', 32)));
+  return (publicID) => createHmac('sha256', key).update(publicID).digest('base64url');
+}
+
+function issueAsJWT(model: TokenModel, context: ProviderContext, signers: ReadonlyMap<string, Signer>, subjectFor: SubjectFor, storedID: (publicID: string) => string): void {
+  const publicIDs = new WeakMap<object, string>();
+  const generateTokenId = model.prototype.generateTokenId;
+  model.prototype.generateTokenId = function jwtTokenID() {
+    const id = generateTokenId.call(this);
+    if (!this.clientId || !signers.has(this.clientId)) return id;
+    publicIDs.set(this, id);
+    return storedID(id);
+  };
   const getValueAndPayload = model.prototype.getValueAndPayload;
   model.prototype.getValueAndPayload = async function jwtValueAndPayload() {
     const result = await getValueAndPayload.call(this);
     const signer = this.clientId ? signers.get(this.clientId) : undefined;
-    if (!signer || !result.payload) return result;
-    return { value: await sign(signer, await claimsOf(context, result.payload, subjectFor)), payload: result.payload };
+    const publicID = publicIDs.get(this);
+    // A token loaded and saved again has no public id here; oidc-provider discards that value.
+    if (!signer || !result.payload || publicID === undefined) return result;
+    return { value: await sign(signer, await claimsOf(context, { ...result.payload, jti: publicID }, subjectFor)), payload: result.payload };
   };
   const find = model.find.bind(model);
   model.find = async function findByJWT(value, options) {
     if (!isJWT(value)) return find(value, options);
-    const id = await verifiedTokenID(context, signers, value, options?.ignoreExpiration === true);
+    const id = await verifiedTokenID(context, signers, value);
     if (!id) return undefined;
-    const token = await find(id.jti, options);
+    const token = await find(storedID(id.publicID), options);
     return token?.clientId === id.clientID ? token : undefined;
   };
 }
@@ -152,19 +173,25 @@ const UNKNOWN_TOKEN = 'castellan-unverified-jwt';
 
 /**
  * Introspection and revocation refuse JWTs before any lookup (oidc-provider's structured tokens are
- * stateless); Castellan's are stored, so their `token` parameter is replaced by the stored id.
+ * stateless); Castellan's are stored, so a JWT `token` parameter is replaced by the stored id of the
+ * token it verifies as (found as at userinfo: signature, expiry and client all checked), or by one
+ * that matches nothing. A body with several `token` parameters is left for oidc-provider to refuse.
  */
-function presentedTokens(context: ProviderContext, signers: ReadonlyMap<string, Signer>) {
+function presentedTokens(provider: Provider, context: ProviderContext) {
+  const models = [provider.AccessToken, provider.ClientCredentials] as unknown as TokenModel[];
   return async function jwtTokenParameter(ctx: Context, next: Next): Promise<void> {
-    const route = ctx.path === ROUTES.introspection ? 'introspection' : ctx.path === ROUTES.revocation ? 'revocation' : undefined;
-    if (!route || ctx.method !== 'POST' || !ctx.is('application/x-www-form-urlencoded')) return next();
-    const params = new URLSearchParams(await readBody(ctx));
-    const token = params.get('token');
-    if (isJWT(token)) {
-      const id = await verifiedTokenID(context, signers, token, route === 'revocation');
-      params.set('token', id?.jti ?? UNKNOWN_TOKEN);
+    if ((ctx.path !== ROUTES.introspection && ctx.path !== ROUTES.revocation) || ctx.method !== 'POST' || !ctx.is('application/x-www-form-urlencoded')) return next();
+    const body = await readBody(ctx);
+    const params = new URLSearchParams(body);
+    const tokens = params.getAll('token');
+    if (tokens.length === 1 && isJWT(tokens[0])) {
+      let found: { jti?: string } | undefined;
+      for (const model of models) found ??= (await model.find(tokens[0])) as { jti?: string } | undefined;
+      params.set('token', found?.jti ?? UNKNOWN_TOKEN);
+      replaceBody(ctx, params.toString());
+    } else {
+      replaceBody(ctx, body);
     }
-    replaceBody(ctx, params.toString());
     await next();
   };
 }
@@ -178,7 +205,8 @@ const passThrough = (_ctx: Context, next: Next): Promise<void> => next();
 export async function installJWTAccessTokens(provider: Provider, context: ProviderContext, subjectFor: SubjectFor): Promise<Middleware> {
   const signers = await accessTokenSigners(context);
   if (signers.size === 0) return passThrough;
-  issueAsJWT(provider.AccessToken as unknown as TokenModel, context, signers, subjectFor);
-  issueAsJWT(provider.ClientCredentials as unknown as TokenModel, context, signers, subjectFor);
-  return presentedTokens(context, signers);
+  const storedID = storedIDs(context);
+  issueAsJWT(provider.AccessToken as unknown as TokenModel, context, signers, subjectFor, storedID);
+  issueAsJWT(provider.ClientCredentials as unknown as TokenModel, context, signers, subjectFor, storedID);
+  return presentedTokens(provider, context);
 }

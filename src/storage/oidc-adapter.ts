@@ -120,8 +120,13 @@ function writeBatch(storage: Storage): WriteBatch {
     if (rows.length === 0) return;
     try {
       commitAll.immediate(rows);
-    } catch {
-      // One bad row must not fail the others: each is tried alone, and only its own upsert fails.
+    } catch (error) {
+      // A busy or closed database fails the whole batch; a row SQLite refuses (a constraint) must
+      // not fail the others: then each is tried alone, and only its own upsert fails.
+      if (!String((error as { code?: unknown }).code ?? '').startsWith('SQLITE_CONSTRAINT')) {
+        for (const upsert of rows) upsert.reject(error);
+        return;
+      }
       for (const upsert of rows) {
         try {
           storage.statement(UPSERT).run(upsert.row);
@@ -157,6 +162,11 @@ function writeBatch(storage: Storage): WriteBatch {
   };
   batches.set(storage, batch);
   return batch;
+}
+
+/** Commits the upserts still queued on `storage` (before it closes). */
+export function commitPendingWrites(storage: Storage): void {
+  batches.get(storage)?.flush();
 }
 
 /** An oidc-provider `adapter` (a class it instantiates per model) backed by `storage`. */

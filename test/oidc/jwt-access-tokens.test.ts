@@ -166,5 +166,14 @@ test('a JWT that is not what the provider signed for its client is refused at us
   // A genuine token presented as another client's: the JWT names its client, and the stored token must match it.
   const swapped = await new SignJWT({ ...claims, client_id: 'hs256-service' }).setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' }).sign(createSecretKey(Buffer.from(SECRET)));
   assert.equal((await userinfo(swapped)).status, 401, 'a signature valid for another client over this token id');
+  assert.deepEqual(await introspect(swapped, 'hs256-service'), { active: false }, 'introspected by the client that signed it');
+  // The jti is an identifier, not a credential: presented as an opaque token it opens nothing.
+  const jtiAlone = await userinfo(claims.jti!);
+  assert.equal(jtiAlone.status, 401);
+  assert.deepEqual(await introspect(claims.jti!, 'web'), { active: false });
   assert.equal((await userinfo(genuine)).status, 200, 'the genuine token still works');
+  // Introspection never hands out the stored token's id.
+  const introspected = await introspect(genuine, 'web');
+  assert.equal(introspected['active'], true);
+  assert.ok(introspected['jti'] === undefined || introspected['jti'] === claims.jti, `jti ${String(introspected['jti'])}`);
 });

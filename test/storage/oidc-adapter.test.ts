@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { Provider } from 'oidc-provider';
 import { openStorage } from '../../src/storage/database.ts';
-import { createOIDCAdapter, purgeExpired, startPurging } from '../../src/storage/oidc-adapter.ts';
+import { commitPendingWrites, createOIDCAdapter, purgeExpired, startPurging } from '../../src/storage/oidc-adapter.ts';
 import { databasePath, exited, fileBytes, KEY, openTest, spawnFixture, temporaryDirectory, testClock, waitForLine } from './helpers.ts';
 
 const dir = temporaryDirectory();
@@ -356,4 +356,25 @@ test('upserts of one event-loop turn are committed together: each resolves once 
   assert.equal(await poisoned.find('refused'), undefined);
   other.close();
   storage.close();
+});
+
+test('a queued write is committed before a destroy or consume of its row, and by commitPendingWrites before closing', async () => {
+  const { storage, Adapter } = setup();
+  const codes = new Adapter('AuthorizationCode');
+  const queued = codes.upsert('queued-code', { jti: 'queued-code', kind: 'AuthorizationCode', clientId: 'kasm' }, 60);
+  await codes.consume('queued-code');
+  await queued;
+  assert.equal(typeof (await codes.find('queued-code'))?.consumed, 'number');
+  const doomed = codes.upsert('doomed', { jti: 'doomed', kind: 'AuthorizationCode', clientId: 'kasm' }, 60);
+  await codes.destroy('doomed');
+  await doomed;
+  // Committed, then deleted: the queued write does not bring it back.
+  assert.equal(await codes.find('doomed'), undefined);
+  const last = codes.upsert('at-close', { jti: 'at-close', kind: 'AuthorizationCode', clientId: 'kasm' }, 60);
+  commitPendingWrites(storage);
+  storage.close();
+  await last;
+  const reopened = openStorage({ path: storage.path, encryptionKey: KEY });
+  assert.equal(((reopened.db.prepare("SELECT COUNT(*) AS n FROM oidc_payloads WHERE model = 'AuthorizationCode'").get()) as { n: number }).n, 2);
+  reopened.close();
 });
