@@ -108,10 +108,14 @@ function outboundFetch(clients: readonly OIDCClientConfig[]) {
   };
 }
 
-/** The subject a pairwise client sees for an account: the sector's own identifier for the user. */
-function pairwiseSubject(storage: Storage, policies: ReadonlyMap<string, ClientPolicy>, accountId: string, clientID: string): string {
-  const username = usernameForSubject(storage, accountId);
+/**
+ * The subject a client sees for an account: for a pairwise client the sector's own identifier for
+ * the user; for a public one the account id itself (the user's subject in the public sector '').
+ */
+function clientSubject(storage: Storage, policies: ReadonlyMap<string, ClientPolicy>, accountId: string, clientID: string): string {
   const sector = policies.get(clientID)?.sector ?? '';
+  if (sector === '') return accountId;
+  const username = usernameForSubject(storage, accountId);
   return username ? subjectFor(storage, { sector, username }) : accountId;
 }
 
@@ -138,7 +142,7 @@ export async function buildProvider(config: Config, issuer: string, storage: Sto
     conformIdTokenClaims: false,
     subjectTypes: ['public', 'pairwise'],
     sectorIdentifierUriValidate: () => false,
-    pairwiseIdentifier: async (_ctx, accountId, client) => pairwiseSubject(storage, policies, accountId, client.clientId),
+    pairwiseIdentifier: async (_ctx, accountId, client) => clientSubject(storage, policies, accountId, client.clientId),
     async findAccount(_ctx, subject) {
       const user = await userForSubject(context, subject);
       if (!user) return undefined;
@@ -210,7 +214,7 @@ export async function buildProvider(config: Config, issuer: string, storage: Sto
   installSecretComparison(provider, context);
   installKeySelection(provider, clients);
   // Pairwise clients see their sector's subject in JWT access tokens too, as in their ID tokens.
-  const jwtAccessTokens = await installJWTAccessTokens(provider, context, async (accountId, clientID) => (policies.get(clientID)?.sector ? pairwiseSubject(storage, policies, accountId, clientID) : accountId));
+  const jwtAccessTokens = await installJWTAccessTokens(provider, context, async (accountId, clientID) => clientSubject(storage, policies, accountId, clientID));
   reportUnauthorizedGrants(provider);
   return { provider, context, jwtAccessTokens };
 }

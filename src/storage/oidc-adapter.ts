@@ -92,8 +92,8 @@ interface WriteBatch {
   write(row: UpsertRow, keys: readonly string[]): Promise<void>;
   /** Commits everything queued, now. */
   flush(): void;
-  /** Commits everything queued if a queued row has one of these keys; says whether it did. */
-  flushFor(...keys: string[]): boolean;
+  /** Commits everything queued if a queued row has this key; says whether it did. */
+  flushFor(key: string): boolean;
 }
 
 /** What a queued row is found by: its id, and its uid and user code where it has them. */
@@ -154,8 +154,8 @@ function writeBatch(storage: Storage): WriteBatch {
       });
     },
     flush,
-    flushFor(...keys) {
-      if (!keys.some((key) => pendingKeys.has(key))) return false;
+    flushFor(key) {
+      if (!pendingKeys.has(key)) return false;
       flush();
       return true;
     },
